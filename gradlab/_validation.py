@@ -1,0 +1,67 @@
+"""Input validation shared by the public functions: exact messages, one place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Relative size of the roundoff in one evaluation, per floating dtype.
+EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64)}
+
+
+def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
+    """Return ``x`` as a non-empty, finite, floating (or complex) array, or raise.
+
+    Integer and boolean input is promoted to float64, as NumPy's ufuncs do.
+    """
+    arr = np.asarray(x)
+    if arr.dtype == object or arr.dtype.kind in "USVMm":
+        raise TypeError(
+            f"{name} must be a numeric array, got dtype {arr.dtype}; "
+            f"pass a NumPy array of floats, e.g. np.asarray({name}, dtype=float)."
+        )
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind == "c" and not allow_complex:
+        raise TypeError(f"{name} must be real, got dtype {arr.dtype}.")
+    check_nonempty(arr, name)
+    check_finite(arr, name)
+    return arr
+
+
+def check_nonempty(arr: np.ndarray, name: str) -> None:
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one element.")
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    if not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        where = tuple(int(i) for i in bad)
+        value = arr[where] if arr.ndim else arr[()]
+        raise ValueError(
+            f"{name} contains a non-finite value ({value} at index {where}); "
+            f"gradlab computes only on finite numbers: find where the nan/inf came from "
+            f"(a learning rate that is too large is the usual cause)."
+        )
+
+
+def check_float_dtype(arr: np.ndarray, name: str) -> None:
+    """Refuse integer and boolean arrays where they would give silently wrong numbers."""
+    if arr.dtype.kind in "biu":
+        raise TypeError(
+            f"{name} has integer dtype {arr.dtype}: perturbing it by h = 1e-4 in place "
+            f"would be truncated to an integer and the gradient would be garbage "
+            f"(the book's numerical_gradient returns [25000, 35000] for the gradient of "
+            f"sum(x**2) at the integer array [3, 4]). Convert it first: "
+            f"{name} = {name}.astype(np.float64)."
+        )
+    if arr.dtype.kind not in "fc":
+        raise TypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}.")
+
+
+def dtype_eps(dtype) -> float:
+    """Machine epsilon of a floating (or complex) dtype."""
+    dt = np.dtype(dtype)
+    if dt.kind == "c":
+        dt = np.empty(0, dt).real.dtype
+    return float(np.finfo(dt).eps)

@@ -1,0 +1,1 @@
+"""Subcommands of the ``gradlab`` command line, one module each."""

@@ -1,0 +1,31 @@
+"""Warnings and exceptions that gradlab raises.
+
+They live in one light module so that every part of gradlab (and a user's
+``except`` clause) can name them without importing JAX or the checker.
+"""
+
+__all__ = [
+    "GradlabWarning",
+    "PrecisionWarning",
+    "DivergenceWarning",
+    "GradCheckError",
+]
+
+
+class GradlabWarning(UserWarning):
+    """Base class of every warning gradlab emits."""
+
+
+class PrecisionWarning(GradlabWarning):
+    """A computation runs in a dtype too narrow for the accuracy asked of it."""
+
+
+class DivergenceWarning(GradlabWarning):
+    """An iteration (gradient descent, training) stopped because it diverged."""
+
+
+class GradCheckError(AssertionError):
+    """A claimed gradient disagrees with the finite-difference estimate.
+
+    Subclasses ``AssertionError`` so that pytest reports it as a test failure.
+    """

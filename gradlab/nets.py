@@ -1,0 +1,233 @@
+"""The chapter-4 networks: SimpleNet (section 4.4.2) and TwoLayerNet (section 4.5.1)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_float_array
+from .functions import CROSS_ENTROPY_DELTA, cross_entropy_error, one_hot, sigmoid, softmax
+from .numerical import DEFAULT_H, numerical_gradient
+
+__all__ = ["SimpleNet", "TwoLayerNet", "GRADIENT_METHODS"]
+
+GRADIENT_METHODS = ("loop",)
+"""Values accepted by ``TwoLayerNet.numerical_gradient(..., method=...)``."""
+
+
+def _rng(seed) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _check_size(value, name: str) -> int:
+    if isinstance(value, bool) or int(value) != value or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def _diagnose_nonfinite(arrays: dict[str, np.ndarray], stage: str) -> None:
+    for name, arr in arrays.items():
+        if not np.isfinite(arr).all():
+            where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+            raise ValueError(
+                f"{name} contains {arr[where]} at index {where}, so {stage} is not finite. "
+                f"Check the data, or lower the learning rate if training blew the weights up."
+            )
+    raise ValueError(f"{stage} overflowed to inf; the weights or inputs are far too large.")
+
+
+def _labels_to_one_hot(t, y: np.ndarray) -> np.ndarray:
+    t_arr = np.asarray(t)
+    if t_arr.shape == y.shape:
+        return as_float_array(t_arr, "t")
+    if t_arr.shape == y.shape[:-1]:
+        return one_hot(t_arr, y.shape[-1])
+    raise ValueError(
+        f"t has shape {t_arr.shape} but the network predicts shape {y.shape}; t must be "
+        f"one-hot with shape {y.shape} or integer labels with shape {y.shape[:-1]}."
+    )
+
+
+class SimpleNet:
+    """The one-layer net of section 4.4.2: ``softmax(x @ W)`` with cross-entropy loss.
+
+    Parameters
+    ----------
+    W : array_like, optional
+        Weights of shape ``(2, 3)`` or any ``(D, C)``; copied. Default: drawn
+        from a standard normal, as the book's ``np.random.randn(2, 3)``.
+    seed : int or numpy.random.Generator, optional
+        Seed for the default weights.
+
+    Examples
+    --------
+    >>> net = SimpleNet(W=np.zeros((2, 3)))
+    >>> np.allclose(net.loss(np.array([0.6, 0.9]), np.array([0, 0, 1])), np.log(3), atol=1e-6)
+    True
+    """
+
+    def __init__(self, W=None, *, seed=None):
+        W = _rng(seed).standard_normal((2, 3)) if W is None else W
+        self.W = np.array(as_float_array(W, "W"), dtype=np.float64, copy=True)
+        if self.W.ndim != 2:
+            raise ValueError(f"W must be a 2-D matrix (inputs, classes), got {self.W.shape}.")
+
+    def predict(self, x):
+        """Logits ``x @ W``."""
+        x_arr = as_float_array(x, "x")
+        if x_arr.shape[-1:] != self.W.shape[:1]:
+            raise ValueError(
+                f"x has shape {x_arr.shape} but W has shape {self.W.shape}; "
+                f"x's last axis must have {self.W.shape[0]} features."
+            )
+        return x_arr @ self.W
+
+    def loss(self, x, t):
+        """Cross-entropy of ``softmax(predict(x))`` against ``t`` (one-hot or labels)."""
+        return cross_entropy_error(softmax(self.predict(x)), t)
+
+
+class TwoLayerNet:
+    """Two affine layers with a sigmoid between and softmax at the end (section 4.5.1).
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+        Layer widths (784, 50, 10 for MNIST in the book).
+    weight_init_std : float, optional
+        Standard deviation of the initial weights, default 0.01. Biases start
+        at 0, as in the book.
+    seed : int or numpy.random.Generator, optional
+        Makes the initial weights reproducible (the book uses the global
+        ``np.random`` state).
+
+    Attributes
+    ----------
+    params : dict of str to ndarray
+        ``'W1'`` (input, hidden), ``'b1'`` (hidden,), ``'W2'`` (hidden, output),
+        ``'b2'`` (output,), all float64.
+
+    Examples
+    --------
+    >>> net = TwoLayerNet(4, 5, 3, seed=0)
+    >>> x, t = np.ones((2, 4)), np.array([0, 2])
+    >>> grads = net.gradient(x, t)
+    >>> num = net.numerical_gradient(x, t)
+    >>> all(np.allclose(grads[k], num[k], atol=1e-7) for k in net.params)
+    True
+    """
+
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, seed=None):
+        sizes = [_check_size(v, n) for v, n in
+                 ((input_size, "input_size"), (hidden_size, "hidden_size"),
+                  (output_size, "output_size"))]
+        std = float(weight_init_std)
+        if not np.isfinite(std) or std < 0:
+            raise ValueError(f"weight_init_std must be finite and >= 0, got {weight_init_std!r}.")
+        rng = _rng(seed)
+        n_in, n_hidden, n_out = sizes
+        self.params = {
+            "W1": std * rng.standard_normal((n_in, n_hidden)),
+            "b1": np.zeros(n_hidden),
+            "W2": std * rng.standard_normal((n_hidden, n_out)),
+            "b2": np.zeros(n_out),
+        }
+
+    def _forward(self, x):
+        """Return ``(x, a1, z1, y)`` with shapes checked and non-finite values diagnosed."""
+        p = self.params
+        x_arr = np.asarray(x)
+        if x_arr.dtype.kind not in "fc":
+            x_arr = as_float_array(x_arr, "x")
+        if x_arr.ndim not in (1, 2) or x_arr.shape[-1] != p["W1"].shape[0] or x_arr.size == 0:
+            raise ValueError(
+                f"x has shape {x_arr.shape}; this network takes (N, {p['W1'].shape[0]}) "
+                f"or ({p['W1'].shape[0]},) inputs."
+            )
+        a1 = x_arr @ p["W1"] + p["b1"]
+        if not np.isfinite(a1).all():
+            _diagnose_nonfinite({"x": x_arr, "params['W1']": p["W1"], "params['b1']": p["b1"]},
+                                "the hidden layer")
+        z1 = sigmoid(a1)
+        a2 = z1 @ p["W2"] + p["b2"]
+        if not np.isfinite(a2).all():
+            _diagnose_nonfinite({"params['W2']": p["W2"], "params['b2']": p["b2"]},
+                                "the output layer")
+        return x_arr, a1, z1, softmax(a2)
+
+    def predict(self, x):
+        """Probabilities ``softmax(sigmoid(x W1 + b1) W2 + b2)``, shape ``(N, C)`` or ``(C,)``."""
+        return self._forward(x)[3]
+
+    def loss(self, x, t):
+        """Mean cross-entropy (with the book's delta = 1e-7) of ``predict(x)`` against ``t``."""
+        return cross_entropy_error(self.predict(x), t)
+
+    def accuracy(self, x, t) -> float:
+        """Fraction of rows whose arg-max prediction is the target class (one-hot or labels)."""
+        y = self.predict(x)
+        t_arr = np.asarray(t)
+        if t_arr.shape == y.shape:
+            labels = np.argmax(t_arr, axis=-1)
+        elif t_arr.shape == y.shape[:-1] and t_arr.dtype.kind in "iu":
+            labels = t_arr
+        else:
+            raise ValueError(
+                f"t has shape {t_arr.shape} and dtype {t_arr.dtype}; accuracy needs one-hot "
+                f"targets of shape {y.shape} or integer labels of shape {y.shape[:-1]}."
+            )
+        y, labels = np.atleast_2d(y), np.atleast_1d(labels)
+        return float(np.mean(np.argmax(y, axis=1) == labels))
+
+    def numerical_gradient(self, x, t, method: str = "loop", *, h: float = DEFAULT_H):
+        """Gradient of :meth:`loss` by central differences, one dict entry per parameter.
+
+        Parameters
+        ----------
+        x, t : ndarray
+            A batch and its targets (one-hot or labels).
+        method : {"loop"}
+            ``"loop"`` is the book's per-parameter loop: 2 forward passes per
+            parameter (about 9 s at 784-50-10, batch 100).
+        h : float, optional
+            Step, default 1e-4.
+
+        Returns
+        -------
+        dict of str to ndarray
+            Same keys and shapes as :attr:`params`.
+        """
+        if method not in GRADIENT_METHODS:
+            raise ValueError(f"method must be one of {GRADIENT_METHODS}, got {method!r}.")
+        self.loss(x, t)  # validate once, so a bad x fails before the long loop
+
+        def loss_w(_):
+            return self.loss(x, t)
+
+        return {k: numerical_gradient(loss_w, v, h) for k, v in self.params.items()}
+
+    def gradient(self, x, t, *, delta: float = CROSS_ENTROPY_DELTA):
+        """Gradient of :meth:`loss` by backpropagation (the book's section 4.5 version).
+
+        Parameters
+        ----------
+        x, t : ndarray
+            A batch and its targets (one-hot or labels).
+        delta : float, optional
+            The delta inside the loss's log. The default makes this the exact
+            gradient of :meth:`loss`; ``delta=0`` gives the book's
+            ``(y - t) / N`` output error, which differs from the exact gradient
+            by about ``delta / y`` relative (≈3e-7).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Same keys and shapes as :attr:`params`.
+        """
+        p = self.params
+        x_arr, a1, z1, y = self._forward(x)
+        t_hot = np.atleast_2d(_labels_to_one_hot(t, y))
+        x2, z1, y = (np.atleast_2d(v) for v in (x_arr, z1, y))
+        r = y / (y + delta)
+        da2 = (y * np.sum(t_hot * r, axis=1, keepdims=True) - t_hot * r) / y.shape[0]
+        da1 = (da2 @ p["W2"].T) * (1.0 - z1) * z1
+        return {"W1": x2.T @ da1, "b1": da1.sum(axis=0), "W2": z1.T @ da2, "b2": da2.sum(axis=0)}
