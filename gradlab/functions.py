@@ -85,7 +85,7 @@ def sigmoid(x):
     arr = as_float_array(x, "x")
     if arr.dtype.kind == "c":
         return _scalar_or_array(_complex_sigmoid(np.atleast_1d(arr)).reshape(arr.shape), arr)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", under="ignore"):
         return _scalar_or_array(1.0 / (1.0 + np.exp(-arr)), arr)
 
 

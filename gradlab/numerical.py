@@ -93,6 +93,10 @@ def numerical_diff(f: Callable, x, h: float = DEFAULT_H):
     return result[()] if np.ndim(result) == 0 else result
 
 
+def _index(flat_index: int, shape: tuple) -> str:
+    return str(list(int(i) for i in np.unravel_index(flat_index, shape)))
+
+
 def _warn_if_narrow(x: np.ndarray, h: float) -> None:
     eps = dtype_eps(x.dtype)
     if eps < 1e-10:
@@ -178,11 +182,13 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
         finally:
             flat_x[i] = original
         if step == 0:
+            spacing = float(np.spacing(np.abs(original)))
             raise ValueError(
-                f"x{np.unravel_index(i, x.shape)} = {original} is so large that x + h == x "
-                f"in {x.dtype} (h = {h:g}); the derivative cannot be measured there. "
-                f"Use a larger h or rescale x (gradient descent that diverged ends here)."
+                f"x{_index(i, x.shape)} = {original}: x + h == x in {x.dtype}, because h = {h:g} "
+                f"is below the spacing of {x.dtype} numbers there ({spacing:.3g}), so the step is "
+                f"lost to rounding. Use a wider dtype, a larger h, or rescale x (gradient "
+                f"descent that diverged ends here)."
             )
-        where = lambda: f"at x{np.unravel_index(i, x.shape)} +/- h"  # noqa: B023, E731
+        where = lambda: f"at x{_index(i, x.shape)} +/- h"  # noqa: B023, E731
         flat_grad[i] = (_scalar_value(fxh1, where) - _scalar_value(fxh2, where)) / step
     return grad

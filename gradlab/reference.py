@@ -14,6 +14,7 @@ is the exact gradient of ``TwoLayerNet.loss``.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import jax
 
@@ -31,12 +32,18 @@ __all__ = [
 ]
 
 
+def _jit(fn):
+    static = [p for p in ("delta",) if p in inspect.signature(fn).parameters]
+    return jax.jit(fn, static_argnames=static)
+
+
 def _float64_only(fn):
-    """Decorate a twin so that its inputs become float64 and a float32 result is an error."""
+    """Decorate a twin: jit it, make its inputs float64, and make a float32 result an error."""
+    jitted = _jit(fn)
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        out = fn(*(_as_f64(a) for a in args), **kwargs)
+        out = jitted(*(_as_f64(a) for a in args), **kwargs)
         for leaf in jax.tree_util.tree_leaves(out):
             if jnp.issubdtype(leaf.dtype, jnp.floating) and leaf.dtype != jnp.float64:
                 raise RuntimeError(
@@ -134,12 +141,17 @@ def two_layer_net_loss(params, x, t, *, delta=CROSS_ENTROPY_DELTA):
     return _cross_entropy(_predict(params, x), t, delta)
 
 
+@functools.cache
 def grad(fn, argnums=0):
-    """``jax.grad`` of a twin, returning NumPy float64 arrays (dicts stay dicts)."""
-    inner = jax.grad(fn.__wrapped__ if hasattr(fn, "__wrapped__") else fn, argnums=argnums)
+    """``jax.grad`` of a twin (jitted, cached), returning NumPy float64 arrays.
+
+    Dicts of parameters stay dicts.
+    """
+    raw = getattr(fn, "__wrapped__", fn)
+    checked = _float64_only(functools.wraps(raw)(jax.grad(raw, argnums=argnums)))
 
     def wrapper(*args, **kwargs):
-        return to_numpy(_float64_only(inner)(*args, **kwargs))
+        return to_numpy(checked(*args, **kwargs))
 
     return wrapper
 
