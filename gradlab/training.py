@@ -20,10 +20,15 @@ import numpy as np
 from .errors import DivergenceWarning
 from .functions import cross_entropy_error
 
-__all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS"]
+__all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS",
+           "DIVERGENCE_FACTOR"]
 
 GRADIENTS = ("backprop", "numerical", "structured")
 """How :func:`train` computes each gradient."""
+
+DIVERGENCE_FACTOR = 4.0
+"""Training stops when the training-set loss exceeds this many times
+``max(initial loss, log(classes))``, the loss of guessing uniformly."""
 
 NUMERICAL_MAX_EVALUATIONS = 1_000_000
 """Most loss evaluations ``gradient="numerical"`` may spend without ``max_evaluations=None``.
@@ -182,7 +187,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     -----
     DivergenceWarning
         When the loss, a gradient or the updated weights become nan/inf, or
-        the training-set loss at an epoch exceeds twice
+        the training-set loss at an epoch exceeds four times
         ``max(initial loss, log(classes))``: training stops there and
         ``history.diverged`` is set. Non-finite updates are not applied.
 
@@ -192,8 +197,9 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     With the book's ``delta = 1e-7`` the loss of ``TwoLayerNet`` can never
     be nan: at most ``-log(1e-7)`` = 16.1. A learning rate that is far too
     large saturates the sigmoids and softmax instead, and the loss jumps to
-    ~14 with chance accuracy while the gradient vanishes; that is why a loss
-    above twice the uniform-guess loss ``log(classes)`` also counts as divergence.
+    ~14 with chance accuracy while the gradient vanishes (it does not
+    recover); that is why a loss above four times the uniform-guess loss
+    ``log(classes)`` also counts as divergence.
     Unlike the book's script, the loss is recorded *before* each update (the
     loss the gradient belongs to), and per-epoch loss is measured on the
     whole training set alongside the accuracies.
@@ -204,7 +210,8 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     >>> rng = np.random.default_rng(0)
     >>> x = rng.normal(size=(40, 2)); t = (x[:, 0] > 0).astype(int)
     >>> net = TwoLayerNet(2, 8, 2, weight_init_std=0.5, seed=0)
-    >>> h = train(net, x, t, x, t, iters_num=200, batch_size=20, seed=0, quiet=True)
+    >>> h = train(net, x, t, x, t, iters_num=200, batch_size=20, learning_rate=1.0,
+    ...           seed=0, quiet=True)
     >>> h.test_acc[-1] > 0.9 and np.allclose(h.iteration, [0] + list(range(2, 201, 2)))
     True
     """
@@ -245,10 +252,10 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         hist.loss.append(loss)
         hist.train_acc.append(train_acc)
         hist.test_acc.append(_evaluate(net, x_test, t_test)[1])
-        limit = 2 * max(hist.loss[0], math.log(n_classes))
+        limit = DIVERGENCE_FACTOR * max(hist.loss[0], math.log(n_classes))
         if loss > limit:
             _diverge(hist, i, ipe, learning_rate,
-                     f"the training loss rose to {loss:.3g}, more than twice "
+                     f"the training loss rose to {loss:.3g}, more than {DIVERGENCE_FACTOR:g} x "
                      f"max(initial loss, loss of a uniform guess) = {limit:.3g}")
             return False
         return True
