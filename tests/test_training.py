@@ -182,3 +182,12 @@ def test_bad_data_is_named(blobs):
     x_nan[3, 1] = np.nan
     with pytest.raises(ValueError, match="x_train must be a non-empty array of finite numbers"):
         train(tiny_net(), x_nan, t, xt, tt, quiet=True)
+
+
+def test_one_hot_targets_train_exactly_like_labels(blobs):
+    x, t, xt, tt = blobs
+    by_label = train(tiny_net(), x, t, xt, tt, iters_num=9, batch_size=20, seed=1, quiet=True)
+    by_hot = train(tiny_net(), x, gl.one_hot(t, 3), xt, gl.one_hot(tt, 3), iters_num=9,
+                   batch_size=20, seed=1, quiet=True)
+    assert by_hot.iteration_loss == by_label.iteration_loss
+    assert by_hot.test_acc == by_label.test_acc and by_hot.loss == by_label.loss
