@@ -245,8 +245,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         except ValueError as exc:
             if i == 0:
                 raise
-            _diverge(hist, i, ipe, learning_rate, f"the forward pass failed ({exc})")
-            return False
+            return _diverge(hist, i, f"the forward pass failed ({exc})", kept=i)
         hist.epoch.append(round(i / ipe, 3))
         hist.iteration.append(i)
         hist.loss.append(loss)
@@ -254,10 +253,9 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         hist.test_acc.append(_evaluate(net, x_test, t_test)[1])
         limit = DIVERGENCE_FACTOR * max(hist.loss[0], math.log(n_classes))
         if loss > limit:
-            _diverge(hist, i, ipe, learning_rate,
-                     f"the training loss rose to {loss:.3g}, more than {DIVERGENCE_FACTOR:g} x "
-                     f"max(initial loss, loss of a uniform guess) = {limit:.3g}")
-            return False
+            return _diverge(hist, i, f"the training loss rose to {loss:.3g}, more than "
+                                     f"{DIVERGENCE_FACTOR:g} x max(initial loss, loss of a "
+                                     f"uniform guess) = {limit:.3g}", kept=i)
         return True
 
     record(0)
@@ -277,32 +275,33 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
             except (ValueError, FloatingPointError) as exc:
                 if i == 1:
                     raise
-                _diverge(hist, i, ipe, learning_rate, f"the forward pass failed ({exc})")
+                _diverge(hist, i, f"the forward pass failed ({exc})", kept=i - 1)
                 break
             bad = _nonfinite({"the loss": loss, **{f"grad[{k!r}]": g for k, g in grads.items()},
                               **{f"the updated params[{k!r}]": v for k, v in new.items()}})
             if bad:
-                _diverge(hist, i, ipe, learning_rate, f"{bad} is not finite")
+                _diverge(hist, i, f"{bad} is not finite", kept=i - 1)
                 break
             for k, value in new.items():
                 net.params[k][...] = value
             hist.iteration_loss.append(loss)
             bar.update(1)
-            if (i % ipe == 0 or i == iters_num) and not record(i):
-                break
             if i % ipe == 0 or i == iters_num:
+                if not record(i):
+                    break
                 bar.set_postfix(loss=f"{hist.loss[-1]:.3f}", test_acc=f"{hist.test_acc[-1]:.3f}")
     hist.seconds = time.perf_counter() - start
     return hist
 
 
-def _diverge(hist: TrainingHistory, i: int, ipe: int, lr: float, what: str) -> None:
+def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int) -> bool:
+    """Mark the history as diverged and warn; return False (stop training)."""
     hist.diverged = True
-    kept = "the weights of that iteration" if "loss rose" in what else \
-        f"the weights of iteration {i - 1}, the last finite ones"
     hist.message = (
-        f"training diverged at iteration {i} (epoch {(i - 1) // ipe + 1}): {what} with "
-        f"learning_rate={lr:g}. The updates overshoot and the weights blew up; lower the "
-        f"learning rate (try {lr / 10:g}). Training stopped; the network keeps {kept}."
+        f"training diverged at iteration {i} (epoch {(i - 1) // hist.iters_per_epoch + 1}): "
+        f"{what} with learning_rate={hist.learning_rate:g}. The updates overshoot and the "
+        f"weights blew up; lower the learning rate (try {hist.learning_rate / 10:g}). "
+        f"Training stopped; the network keeps the weights of iteration {kept}."
     )
     warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
+    return False

@@ -55,3 +55,12 @@ def test_help_explains_itself(capsys):
     assert exc.value.code == 0
     for phrase in ("V-curve", "h = 1e-4", "complex-step", "exit status", "--plot"):
         assert phrase in text
+
+
+def test_json_to_stdout_stays_pure(capsys):
+    from gradlab.cli import main as cli_main
+
+    assert cli_main(["sweep", "--dtype", "float64", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["function"] == "sigmoid" and "float64" in captured.err

@@ -44,7 +44,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="seed of the sample points and directions (default 0)")
     parser.add_argument("--plot", metavar="FILE", help="save the log-log V-curves (PNG, SVG, PDF)")
     parser.add_argument("--json", metavar="FILE",
-                        help="write steps, errors and the table as JSON ('-': stdout)")
+                        help="write steps, errors and the table as JSON ('-': stdout, the "
+                             "table then goes to stderr)")
     parser.set_defaults(handler=run)
     return parser
 
@@ -54,10 +55,11 @@ def run(args) -> int:
     from gradlab.sweep import sweep
 
     result = sweep(args.function, dtypes=list(dict.fromkeys(args.dtypes)), seed=args.seed)
+    out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
     print(f"derivative error of {args.function} against the step h "
-          f"({result.hs[0]:.0e} .. {result.hs[-1]:.0e}, {len(result.hs)} steps)")
+          f"({result.hs[0]:.0e} .. {result.hs[-1]:.0e}, {len(result.hs)} steps)", file=out)
     print(format_table(result.table(), ["dtype", "method", "best h", "error there",
-                                        "error at h=1e-4", "model h"]))
+                                        "error at h=1e-4", "model h"]), file=out)
     try:
         if args.json:
             write_json(args.json, result.to_dict())

@@ -61,7 +61,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                      help="BLAS threads (default 1: fastest for matrices this small)")
     out = parser.add_argument_group("output")
     out.add_argument("--plot", metavar="FILE", help="save loss and accuracy curves (PNG, SVG, PDF)")
-    out.add_argument("--json", metavar="FILE", help="write the full history as JSON ('-': stdout)")
+    out.add_argument("--json", metavar="FILE",
+                     help="write the full history as JSON ('-': stdout, the table then goes "
+                          "to stderr)")
     out.add_argument("--every", type=int, default=None, metavar="K",
                      help="print every K-th epoch (default: about 20 rows)")
     out.add_argument("--quiet", "-q", action="store_true",
@@ -112,16 +114,18 @@ def run(args) -> int:
         hint = " On the command line: --allow-slow." if "max_evaluations" in str(exc) else ""
         return _error(f"{exc}{hint}")
 
+    out = sys.stderr if args.json == "-" else sys.stdout  # keep stdout pure JSON
     print(f"TwoLayerNet {inputs}-{args.hidden_size}-10 on {name} ({len(x)} train, "
           f"{len(x_test)} test), {args.gradient}, lr {args.learning_rate:g}, batch "
-          f"{args.batch_size}, {history.iters_per_epoch} iterations per epoch")
+          f"{args.batch_size}, {history.iters_per_epoch} iterations per epoch", file=out)
     rows = history.rows()
     every = args.every or max(1, math.ceil((len(rows) - 1) / 20))
     shown = [r for i, r in enumerate(rows) if i % every == 0 or i == len(rows) - 1]
-    print(format_table(shown, ["epoch", "iteration", "loss", "train acc", "test acc"]))
+    print(format_table(shown, ["epoch", "iteration", "loss", "train acc", "test acc"]), file=out)
     if every > 1:
-        print(f"(every {every}th epoch shown; --every 1 or --json for all)")
-    print(f"trained in {history.seconds:.2f} s; test accuracy {history.test_acc[-1]:.4f}")
+        print(f"(every {every}th epoch shown; --every 1 or --json for all)", file=out)
+    print(f"trained in {history.seconds:.2f} s; test accuracy {history.test_acc[-1]:.4f}",
+          file=out)
     try:
         if args.json:
             write_json(args.json, {"data": name, "hidden_size": args.hidden_size,
