@@ -77,6 +77,8 @@ def test_usage_errors_exit_2_naming_the_problem(tmp_path):
     assert code == 2 and "2 loss evaluations per parameter" in err and "--allow-slow" in err
     code, _, err = run_cli("--batch-size", "5000")
     assert code == 2 and "batch_size=5000 exceeds the 1438 training samples" in err
+    code, _, err = run_cli("--every", "0")
+    assert code == 2 and "--every must be a positive integer" in err
     with pytest.raises(SystemExit) as exc, contextlib.redirect_stderr(io.StringIO()):
         main(["train", "--gradient", "adam"])
     assert exc.value.code == 2
