@@ -39,8 +39,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     data.add_argument("--weight-init-std", type=float, default=None, metavar="S",
                       help="std of the initial weights (default 1/sqrt(inputs): 0.125 for the "
                            "64-pixel digits; the book's 0.01 also trains, but its tiny first "
-                           "layer leaves the net on a plateau: ~10 epochs to pass 90%% test "
-                           "accuracy instead of ~5)")
+                           "layer leaves the net on a plateau: 11 epochs to pass 90%% test "
+                           "accuracy instead of 6 (seed 0))")
     sgd = parser.add_argument_group("training")
     sgd.add_argument("--learning-rate", "--lr", type=float, default=2.0, metavar="LR",
                      help="SGD step size (default 2.0; the book uses 0.1 on MNIST)")
