@@ -246,7 +246,7 @@ def load_mnist(path, normalize: bool = True, flatten: bool = True,
     ----------
     path : str or Path
         A directory with the four IDX files of :data:`MNIST_FILES` (each
-        optionally gzipped), or the book's ``mnist.pkl``: a pickled dict
+        optionally gzipped) or with ``mnist.pkl``, or the book's ``mnist.pkl``: a pickled dict
         with keys ``'train_img'``, ``'train_label'``, ``'test_img'``,
         ``'test_label'``.
     normalize : bool, optional
@@ -285,6 +285,9 @@ def load_mnist(path, normalize: bool = True, flatten: bool = True,
     True
     """
     path = Path(path)
+    if path.is_dir() and (path / "mnist.pkl").is_file() and not any(
+            path.glob(MNIST_FILES["train_img"] + "*")):
+        path = path / "mnist.pkl"  # the book's dataset/ folder after its first download
     if path.is_dir():
         files = {k: _find_idx(path, stem) for k, stem in MNIST_FILES.items()}
         raw = {k: read_idx(p) for k, p in files.items()}

@@ -180,3 +180,8 @@ def test_split_validates_and_leaves_inputs():
         train_test_split(x, t, test_fraction=1.0)
     with pytest.raises(ValueError, match="x has 10 samples but t has 3"):
         train_test_split(x, t[:3])
+
+
+def test_directory_holding_only_the_book_pickle(tmp_path, tiny_mnist):
+    (tmp_path / "mnist.pkl").write_bytes(pickle.dumps(tiny_mnist))
+    assert_round_trip(load_mnist(tmp_path), tiny_mnist)
