@@ -1,0 +1,318 @@
+"""Checks of SimpleNet (section 4.4.2) and TwoLayerNet (section 4.5) against the oracle.
+
+Test points have non-zero biases (a wrong bias gradient is invisible at the book's
+zero initialisation) and include a square batch, N = number of classes, where a
+sum over the wrong axis still has the right shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import oracle
+from .harness import Failed, compare, fmt, fmt_call
+from .records import Outcome
+from .registry import check
+from .tolerances import GRADIENT_RTOL, central_difference_tolerance, parity_tolerance
+
+KEYS = ("W1", "b1", "W2", "b2")
+DELTA_NOTE = ("matches the book's delta-free gradient (y - t) / N; the ~3e-7 relative "
+              "residual against the exact gradient of its loss is the delta = 1e-7 inside "
+              "the log, not a bug")
+
+
+
+
+def _params(seed=4, sizes=(4, 5, 3)):
+    rng = np.random.default_rng(seed)
+    n_in, n_hid, n_out = sizes
+    return {"W1": rng.normal(0, 0.8, (n_in, n_hid)), "b1": rng.normal(0, 0.3, n_hid) + 0.1,
+            "W2": rng.normal(0, 0.8, (n_hid, n_out)), "b2": rng.normal(0, 0.3, n_out) + 0.15}
+
+
+def _batches(params):
+    rng = np.random.default_rng(7)
+    n_in, n_out = params["W1"].shape[0], params["W2"].shape[1]
+    out = []
+    for n in (2, n_out):  # a non-square batch, then a square one
+        x = rng.normal(0, 1.0, (n, n_in))
+        labels = rng.integers(0, n_out, n)
+        out.append((x, np.eye(n_out)[labels], labels))
+    return out
+
+
+def make_two_layer_net(h, params):
+    """Build the target's TwoLayerNet and write ``params`` into its ``params`` in place
+    (in place, so that layers holding references to the arrays, as in chapter 5, see them)."""
+    cls = h.fn("TwoLayerNet")
+    n_in, n_hid = params["W1"].shape
+    n_out = params["W2"].shape[1]
+    with h.captured():
+        try:
+            net = cls(input_size=n_in, hidden_size=n_hid, output_size=n_out,
+                      weight_init_std=0.01)
+        except TypeError:
+            net = cls(n_in, n_hid, n_out)
+    own = getattr(net, "params", None)
+    if not isinstance(own, dict) or any(k not in own for k in KEYS):
+        raise Failed(Outcome("fail", "TwoLayerNet has no params dict with keys W1 b1 W2 b2 "
+                                     "(the book's API)"))
+    for k in KEYS:
+        if np.shape(own[k]) != params[k].shape:
+            raise Failed(Outcome("fail", f"TwoLayerNet({n_in}, {n_hid}, {n_out}).params[{k!r}]"
+                                         f" has shape {np.shape(own[k])}, expected "
+                                         f"{params[k].shape}"))
+        own[k][...] = params[k]
+    return net
+
+
+def _net_call(h, net, method, *args, restore=False):
+    return h.call(f"net.{method}", getattr(net, method), *args, watch=net.params,
+                  restore=restore)
+
+
+def _where(params_text):
+    return f"net = TwoLayerNet(4, 5, 3); net.params = {params_text}"
+
+
+@check("TwoLayerNet.predict")
+def net_predict(h):
+    params = _params()
+    net = make_two_layer_net(h, params)
+    for x, _, _ in _batches(params):
+        got = _net_call(h, net, "predict", x)
+        want = np.asarray(oracle.value("two_layer_net_predict", params, x))
+        problem = compare(got, want, parity_tolerance(want))
+        if problem:
+            return Outcome("fail", f"wrong prediction on a batch of {len(x)}: {problem}",
+                           f"{_where(fmt(params))}; net.predict({fmt(x)})")
+    return Outcome("pass", "softmax(sigmoid(x W1 + b1) W2 + b2) on a batch and a square batch")
+
+
+@check("TwoLayerNet.loss")
+def net_loss(h):
+    params, note = _params(), ""
+    net = make_two_layer_net(h, params)
+    for x, t, _ in _batches(params):
+        got = _net_call(h, net, "loss", x, t)
+        want = np.asarray(oracle.value("two_layer_net_loss", params, x, t))
+        problem = compare(got, want, parity_tolerance(want))
+        if problem:
+            plain = np.asarray(oracle.value("two_layer_net_loss", params, x, t, delta=0.0))
+            if compare(got, plain, parity_tolerance(plain)) is None:
+                note = " (without delta in the log)"
+                continue
+            return Outcome("fail", f"wrong loss on a batch of {len(x)}: {problem}",
+                           f"{_where(fmt(params))}; net.loss({fmt(x)}, {fmt(t)})")
+    return Outcome("pass", f"mean cross-entropy of the prediction{note}")
+
+
+@check("TwoLayerNet.accuracy")
+def net_accuracy(h):
+    params = _params()
+    net = make_two_layer_net(h, params)
+    for x, _, _ in _batches(params):
+        labels = np.argmax(np.asarray(oracle.value("two_layer_net_predict", params, x)), axis=1)
+        labels[0] = (labels[0] + 1) % params["W2"].shape[1]  # one wrong row of N
+        t = np.eye(params["W2"].shape[1])[labels]
+        got = _net_call(h, net, "accuracy", x, t)
+        problem = compare(got, (len(x) - 1) / len(x), 1e-12)
+        if problem:
+            return Outcome("fail", f"wrong accuracy with one-hot t: {problem}",
+                           f"{_where(fmt(params))}; net.accuracy({fmt(x)}, {fmt(t)})")
+    return Outcome("pass", "fraction of rows whose arg-max matches (one-hot t)")
+
+
+def _compare_grads(got, exact) -> str | None:
+    """None if ``got`` matches ``exact`` to GRADIENT_RTOL of its largest entry, else where not."""
+    if not isinstance(got, dict) or any(k not in got for k in exact):
+        return f"returned {type(got).__name__} without the keys {list(exact)}"
+    scale = max(float(np.max(np.abs(v))) for v in exact.values())
+    for k in exact:
+        problem = compare(got[k], exact[k], GRADIENT_RTOL * scale)
+        if problem:
+            return f"grads[{k!r}] {problem}"
+    return None
+
+
+def _checker_report(params, x, t, grads) -> str:
+    """The checker's report on a wrong gradient, when gradlab.check is available."""
+    try:
+        from gradlab.check import check_gradient
+        from gradlab.nets import TwoLayerNet
+    except ImportError:
+        return ""
+    net = TwoLayerNet(*params["W1"].shape, params["W2"].shape[1])
+    net.params = {k: np.array(v, dtype=float) for k, v in params.items()}
+    try:
+        result = check_gradient(lambda p: net.loss(x, t), net.params,
+                                {k: np.asarray(grads[k], dtype=float) for k in KEYS})
+    except Exception as exc:  # the checker is another module's job; never let it break verify
+        return f"(gradlab.check could not run: {type(exc).__name__}: {exc})"
+    return str(result)
+
+
+def judge_gradient(h, params, x, t, grads, call_text) -> Outcome:
+    exact = oracle.grad("two_layer_net_loss", params, x, t)
+    problem = _compare_grads(grads, exact)
+    if problem is None:
+        return Outcome("pass", "exact gradient of the loss (delta included)")
+    if _compare_grads(grads, oracle.grad("two_layer_net_loss", params, x, t, delta=0.0)) is None:
+        return Outcome("pass", DELTA_NOTE)
+    details = _checker_report(params, x, t, grads) if isinstance(grads, dict) else ""
+    return Outcome("fail", f"wrong gradient on a batch of {len(x)}: {problem}",
+                   call_text, details=details)
+
+
+@check("TwoLayerNet.gradient")
+def net_gradient(h):
+    params = _params()
+    net = make_two_layer_net(h, params)
+    messages = set()
+    for x, t, _ in _batches(params):
+        grads = _net_call(h, net, "gradient", x, t)
+        outcome = judge_gradient(h, params, x, t, grads,
+                                 f"{_where(fmt(params))}; net.gradient({fmt(x)}, {fmt(t)})")
+        if outcome.status != "pass":
+            if len(x) == x.shape[1] or len(x) == t.shape[1]:
+                outcome.message += " (square batch N = C: is a sum over the wrong axis?)"
+            return outcome
+        messages.add(outcome.message)
+    return Outcome("pass", "; ".join(sorted(messages)) + " (non-zero biases, square batch)")
+
+
+@check("TwoLayerNet.numerical_gradient")
+def net_numerical_gradient(h):
+    params = _params()
+    net = make_two_layer_net(h, params)
+    x, t, _ = _batches(params)[0]
+    got = _net_call(h, net, "numerical_gradient", x, t, restore=True)
+    exact = oracle.grad("two_layer_net_loss", params, x, t)
+    third = oracle.third_derivatives("two_layer_net_loss", params, x, t)
+    loss = float(oracle.value("two_layer_net_loss", params, x, t))
+    if not isinstance(got, dict) or any(k not in got for k in KEYS):
+        return Outcome("fail", f"returned {type(got).__name__}, expected a dict W1 b1 W2 b2")
+    for k in KEYS:
+        problem = compare(got[k], exact[k], central_difference_tolerance(loss, third[k]))
+        if problem:
+            return Outcome("fail", f"grads[{k!r}] {problem} (beyond the central-difference "
+                                   f"error h^2|f'''|/6 + eps|f|/h)",
+                           f"{_where(fmt(params))}; net.numerical_gradient({fmt(x)}, {fmt(t)})")
+    return Outcome("pass", "within the central-difference error of the exact gradient")
+
+
+@check("TwoLayerNet.labels", quick=False)
+def net_labels(h):
+    """Integer labels instead of one-hot t: optional (the book's chapter-4 net takes
+    one-hot only), but a silently wrong number is a failure."""
+    params = _params()
+    net = make_two_layer_net(h, params)
+    x, t_hot, labels = _batches(params)[1]  # square: (y - labels) broadcasts silently there
+    call = f"{_where(fmt(params))}; net.gradient({fmt(x)}, {fmt(labels)})"
+    try:
+        grads = _net_call(h, net, "gradient", x, labels)
+    except Exception as exc:
+        return Outcome("warn", f"integer labels are not supported ({type(exc).__name__}: "
+                               f"{str(exc)[:80]}); one-hot t works (the book's chapter-4 net "
+                               f"is the same)", call)
+    outcome = judge_gradient(h, params, x, labels, grads, call)
+    if outcome.status == "fail":
+        outcome.message = ("integer labels give silently wrong numbers: "
+                           + outcome.message + "; one-hot encode t or support labels")
+    return outcome
+
+
+@check("TwoLayerNet.search", quick=False)
+def net_search(h):
+    from hypothesis import strategies as st
+
+    from gradlab.strategies import two_layer_net_params
+
+
+    def prop(case):
+        params, x, labels = case
+        t = np.eye(3)[labels]
+        net = make_two_layer_net(h, params)
+        grads = _net_call(h, net, "gradient", x, t)
+        if _compare_grads(grads, oracle.grad("two_layer_net_loss", params, x, t)) is None:
+            return None
+        plain = oracle.grad("two_layer_net_loss", params, x, t, delta=0.0)
+        return _compare_grads(grads, plain)
+
+    strategy = st.tuples(two_layer_net_params(input_size=4, hidden_size=5, output_size=3),
+                         st.just(np.random.default_rng(3).normal(size=(2, 4))),
+                         st.lists(st.integers(0, 2), min_size=2, max_size=2).map(np.array))
+    found = h.search(strategy, prop)
+    if found is None:
+        return Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")
+    (params, x, labels), message = found
+    return Outcome("fail", f"hypothesis found a wrong gradient: {message}",
+                   f"{_where(fmt(params))}; net.gradient({fmt(x)}, {fmt(np.eye(3)[labels])})")
+
+
+_W = np.array([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]])
+
+
+def make_simple_net(h, W):
+    cls = h.fn("SimpleNet")
+    with h.captured():
+        try:
+            net = cls()
+        except TypeError:
+            net = cls(W=W.copy())
+    own = getattr(net, "W", None)
+    if not isinstance(own, np.ndarray) or own.shape != W.shape:
+        raise Failed(Outcome("fail", f"SimpleNet() has no attribute W of shape {W.shape}"))
+    own[...] = W
+    return net
+
+
+@check("SimpleNet.predict")
+def simple_predict(h):
+    net = make_simple_net(h, _W)
+    for x in (np.array([0.6, 0.9]), np.array([[0.6, 0.9], [-1.0, 0.3]])):
+        got = h.call("net.predict", net.predict, x, watch={"W": net.W})
+        problem = compare(got, x @ _W, parity_tolerance(x @ _W))
+        if problem:
+            return Outcome("fail", f"predict should be x @ W: {problem}",
+                           f"net.W = {fmt(_W)}; net.predict({fmt(x)})")
+    return Outcome("pass", "x @ W")
+
+
+_SIMPLE_CASES = [(np.array([0.6, 0.9]), np.array([0.0, 0.0, 1.0])),
+                 (np.array([[0.6, 0.9], [-1.0, 0.3]]), np.array([[0.0, 1.0, 0.0],
+                                                                 [1.0, 0.0, 0.0]]))]
+
+
+@check("SimpleNet.loss")
+def simple_loss(h):
+    net = make_simple_net(h, _W)
+    for x, t in _SIMPLE_CASES:
+        got = h.call("net.loss", net.loss, x, t, watch={"W": net.W})
+        want = np.asarray(oracle.value("simple_net_loss", _W, x, t))
+        plain = np.asarray(oracle.value("simple_net_loss", _W, x, t, delta=0.0))
+        problem = compare(got, want, parity_tolerance(want))
+        if problem and compare(got, plain, parity_tolerance(plain)) is not None:
+            return Outcome("fail", f"wrong loss: {problem}",
+                           f"net.W = {fmt(_W)}; net.loss({fmt(x)}, {fmt(t)})")
+    return Outcome("pass", "cross-entropy of softmax(x @ W)")
+
+
+@check("SimpleNet.gradient")
+def simple_gradient(h):
+    """The book's demo: numerical_gradient(lambda w: net.loss(x, t), net.W) (gradlab's own
+    numerical_gradient here, so that only SimpleNet is judged)."""
+    from gradlab import numerical_gradient
+
+    net = make_simple_net(h, _W)
+    x, t = _SIMPLE_CASES[0]
+    with h.captured():
+        dW = numerical_gradient(lambda w: net.loss(x, t), net.W)
+    exact = oracle.grad("simple_net_loss", _W, x, t)
+    third = oracle.third_derivatives("simple_net_loss", _W, x, t)
+    loss = float(oracle.value("simple_net_loss", _W, x, t))
+    problem = compare(dW, exact, central_difference_tolerance(loss, third))
+    if problem:
+        return Outcome("fail", f"dW of the book's demo: {problem} (does loss read self.W?)",
+                       fmt_call("numerical_gradient", "lambda w: net.loss(x, t)", _W))
+    return Outcome("pass", "the book's dW demo matches jax.grad")
