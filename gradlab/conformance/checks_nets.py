@@ -181,7 +181,7 @@ def net_gradient(h):
     return Outcome("pass", "; ".join(sorted(messages)) + " (non-zero biases, square batch)")
 
 
-@check("TwoLayerNet.numerical_gradient")
+@check("TwoLayerNet.numerical_gradient", quick=False)
 def net_numerical_gradient(h):
     params = _params()
     net = make_two_layer_net(h, params)
@@ -298,7 +298,7 @@ def simple_loss(h):
     return Outcome("pass", "cross-entropy of softmax(x @ W)")
 
 
-@check("SimpleNet.gradient")
+@check("SimpleNet.gradient", quick=False)
 def simple_gradient(h):
     """The book's demo: numerical_gradient(lambda w: net.loss(x, t), net.W) (gradlab's own
     numerical_gradient here, so that only SimpleNet is judged)."""

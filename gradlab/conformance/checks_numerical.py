@@ -212,6 +212,7 @@ def gradient_descent_values(h):
     fn = h.fn("gradient_descent")
     init_x, lr, steps = np.array([-3.0, 4.0]), 0.1, 20
     got = h.call("gradient_descent", fn, _function_2, init_x.copy(), lr=lr, step_num=steps)
+    h.side_effects.clear()  # a private copy: mutation is judged by gradient_descent.init_x
     if isinstance(got, tuple):  # the book's gradient_method.py returns (x, x_history)
         got = got[0]
     exact = init_x * (1 - 2 * lr) ** steps

@@ -29,12 +29,10 @@ class Failed(Exception):
 def fmt(value) -> str:
     """A Python expression that rebuilds ``value`` (arrays as ``np.array(...)``)."""
     if isinstance(value, np.ndarray):
-        body = np.array2string(value, separator=", ", precision=17, threshold=200,
-                               floatmode="unique", max_line_width=10**6)
         kind = value.dtype.kind
-        dtype = "" if kind == "f" and value.dtype == np.float64 else f", dtype=np.{value.dtype}"
-        if kind in "iu" and value.dtype == np.int64:
-            dtype = ""
+        plain = value.dtype == np.float64 or (kind in "iu" and value.dtype == np.int64)
+        dtype = "" if plain else f", dtype=np.{value.dtype}"
+        body = repr(value.tolist()) if value.size <= 400 else np.array2string(value)
         return f"np.array({body}{dtype})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {fmt(v)}" for k, v in value.items()) + "}"

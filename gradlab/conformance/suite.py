@@ -28,7 +28,8 @@ def all_checks(*, quick: bool = False):
 
 
 def run_checks(impl, *, quick: bool = False, examples: int | None = None,
-               functions=None, timeout: float = DEFAULT_TIMEOUT, skip=(), on_start=None):
+               functions=None, timeout: float = DEFAULT_TIMEOUT, skip=(), on_start=None,
+               on_record=None):
     """Run the conformance checks against ``impl``.
 
     Parameters
@@ -48,6 +49,8 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
         Check names not to run (a restarted worker skips those already done).
     on_start : callable, optional
         Called with each :class:`Check` before it runs.
+    on_record : callable, optional
+        Called with each :class:`Record` as soon as it exists.
 
     Returns
     -------
@@ -59,16 +62,21 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
         if (functions and c.function not in functions) or c.name in skip:
             continue
         if impl.get(c.function) is None:
-            if c.function not in OPTIONAL and c.function not in reported_missing:
+            if c.function not in OPTIONAL and c.function not in reported_missing \
+                    and f"{c.function}.defined" not in skip:
                 reported_missing.add(c.function)
                 names = ", ".join(ALIASES[c.function])
                 records.append(Record(f"{c.function}.defined", impl.label, "skip",
                                       f"not implemented (looked for {names})",
                                       function=c.function))
+                if on_record:
+                    on_record(records[-1])
             continue
         if on_start:
             on_start(c)
         records.append(run_check(c, impl, examples=examples, timeout=timeout))
+        if on_record:
+            on_record(records[-1])
     return records
 
 
