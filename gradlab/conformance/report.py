@@ -29,8 +29,9 @@ def summarise(records: list[Record]):
         status = worst(r.status for r in rs)
         bad = [r for r in rs if r.status == status]
         passed = sum(r.status == "pass" for r in rs)
+        notes = [r.message[len("note: "):] for r in rs if r.message.startswith("note: ")]
         if status == "pass":
-            reason = f"{passed} check(s) passed"
+            reason = f"{passed} check(s) passed" + (f"; {notes[0]}" if notes else "")
         else:
             reason = f"{bad[0].check.split('.', 1)[-1]}: {bad[0].message}"
         definition = next((r.definition for r in rs if r.definition), "")

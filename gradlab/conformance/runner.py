@@ -54,15 +54,31 @@ def _reader(stream, lines: queue.Queue):
 
 
 def run_target(kind: str, target: str, label: str, *, quick=False, examples=None,
-               timeout=15.0, on_record=None) -> list[Record]:
-    """Check one target in worker processes; return its records (never raises on its faults)."""
+               timeout=15.0, grace=GRACE, on_record=None) -> list[Record]:
+    """Check one target in worker processes; return its records (never raises on its faults).
+
+    Parameters
+    ----------
+    kind : {"file", "dir", "module"}
+        What ``target`` is.
+    target : str
+        Absolute path, or module name.
+    label : str
+        How the records name the target.
+    quick, examples, timeout
+        As for :func:`gradlab.conformance.run_checks`.
+    grace : float, optional
+        Seconds past ``timeout`` before a check's worker is killed.
+    on_record : callable, optional
+        Called with each record as it arrives.
+    """
     records, done = [], set()
     budget = 4 * 60 * 60  # CPU seconds: a backstop only; wall-clock limits act first
     for attempt in range(MAX_RESTARTS + 1):
         options = dict(kind=kind, target=target, label=label, quick=quick, examples=examples,
                        timeout=timeout, skip=sorted(done), report_load=attempt == 0,
                        memory_bytes=MEMORY_BYTES, cpu_seconds=budget)
-        finished, killed_in = _run_worker(options, records, done, on_record, timeout)
+        finished, killed_in = _run_worker(options, records, done, on_record, timeout, grace)
         if finished:
             break
         if killed_in is None:  # died before running any check: the load itself failed
@@ -70,7 +86,7 @@ def run_target(kind: str, target: str, label: str, *, quick=False, examples=None
     return records
 
 
-def _run_worker(options, records, done, on_record, timeout):
+def _run_worker(options, records, done, on_record, timeout, grace):
     """One worker's life. Returns (finished, name of the check it died in or None)."""
     with tempfile.TemporaryDirectory(prefix="gradlab-verify-") as workdir, \
             tempfile.TemporaryFile(mode="w+") as errors:
@@ -89,7 +105,7 @@ def _run_worker(options, records, done, on_record, timeout):
                 line = "timeout"
             if line == "timeout" or (line is not None and time.monotonic() > deadline):
                 _kill(proc)
-                why = (f"did not return within {timeout + GRACE:g} s and ignored the time "
+                why = (f"did not return within {timeout + grace:g} s and ignored the time "
                        f"limit; its worker was killed" if current else
                        f"loading took more than {STARTUP:g} s; the worker was killed")
                 _add(records, done, on_record, _lost(options, current, why))
@@ -108,7 +124,7 @@ def _run_worker(options, records, done, on_record, timeout):
                 continue
             if event.get("event") == "start":
                 current, started_any = event["check"], True
-                deadline = time.monotonic() + timeout + GRACE
+                deadline = time.monotonic() + timeout + grace
             elif event.get("event") == "record":
                 event.pop("event")
                 _add(records, done, on_record, Record.from_json(event))
