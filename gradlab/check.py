@@ -203,6 +203,18 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
     numeric, trunc, roundoff, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f,
                                                   noise=noise)
     kink = em.kink_signature(fp[:2], fm[:2], steps[:2], f0[0], delta)
+    refined = np.ones(space.size, dtype=bool)
+    for factor in em.REFINE_FACTORS if method == "central" else ():
+        refine = np.flatnonzero((roundoff > em.REFINE_RATIO * trunc) & ~kink & refined)
+        if not refine.size:
+            break
+        fp2, fm2, steps2 = element_values(ev, space, factor * hs, em.levels(method), refine)
+        est2 = em.estimate(fp2, fm2, steps2, f0[0], eps_f=eps_f, noise=noise)
+        better = est2[1] + est2[2] < trunc[refine] + roundoff[refine]
+        for arr, new in zip((numeric, trunc, roundoff), est2[:3], strict=False):
+            arr[refine[better]] = new[better]
+        refined[:] = False
+        refined[refine[better]] = True
     return verdict(analytic=g, numeric=numeric, fd_error=trunc + roundoff + grad_round,
                    roundoff=roundoff, kink=kink, nd=f0, where=where, mode="full",
                    method=method, safety=safety, evaluations=ev.count, dtype=_dtype(space),

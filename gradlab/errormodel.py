@@ -58,6 +58,12 @@ COMPLEX_STEP = 1e-20
 # Beyond this relative size a residual is no longer "a modelling constant" but a bug.
 DELTA_RESIDUAL_MAX = 1e-4
 
+# Where roundoff exceeds truncation by REFINE_RATIO, the step is too small for this f
+# (a flat f, or float32): such coordinates are measured again at 4h (then 16h), and the
+# estimate with the smaller error bound is kept.
+REFINE_RATIO = 10.0
+REFINE_FACTORS = (4.0, 16.0)
+
 METHODS = ("central", "richardson", "complex")
 
 
