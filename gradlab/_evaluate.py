@@ -60,7 +60,8 @@ def diagnose(bad, analytic, numeric, fd_error, roundoff, kink, *, nd_noise, nd_l
     if not bad.any():
         return "ok"
     resid = np.abs(analytic - numeric)[bad]
-    if nd_noise > 0 and np.all(resid <= 100 * safety * nd_limit[bad]):
+    if nd_noise > 0 and np.all(resid <= np.maximum(100 * safety * nd_limit[bad],
+                                                   safety * fd_error[bad])):
         return "nondeterministic"
     if kink[bad].any():
         return "kink"
@@ -80,10 +81,12 @@ def verdict(*, analytic, numeric, fd_error, roundoff, kink, nd, where, mode, met
     bad = resid > tol
     if extra_bad is not None:
         bad |= extra_bad
+    nd_noise = abs(nd[0] - nd[1])
+    if nd_noise > 0:  # noise so large that the check could not tell a 10% error: no verdict
+        bad |= tol >= 0.1 * np.max(np.abs(analytic))
     denom = np.maximum(np.abs(analytic), np.abs(numeric))
     rel = np.divide(resid, denom, out=np.zeros_like(resid), where=denom > 0)
     narrow = np.finfo(dtype).eps > 1e-10
-    nd_noise = abs(nd[0] - nd[1])
     cause = diagnose(bad, analytic, numeric, fd_error, roundoff, kink, nd_noise=nd_noise,
                      nd_limit=nd_limit, narrow=narrow, safety=safety)
     order = np.argsort(-np.divide(resid, tol, out=np.full_like(resid, np.inf), where=tol > 0),

@@ -199,10 +199,12 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
     if ignores_x(np.concatenate([fp, fm]), f0[0], g):
         return ignores_x_result(mode="full", method=method, safety=safety,
                                 evaluations=ev.count, dtype=_dtype(space), checked=space.size)
-    noise = max(em.pooled_noise(em.fourth_difference(fp, fm, f0[0])), nd)
+    _, _, _, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f, noise=nd)
+    kink = em.kink_signature(fp[:2], fm[:2], steps[:2], f0[0], delta)
+    fourth = em.fourth_difference(fp, fm, f0[0])[~kink]  # a kink is not noise
+    noise = max(em.pooled_noise(fourth), nd)
     numeric, trunc, roundoff, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f,
                                                   noise=noise)
-    kink = em.kink_signature(fp[:2], fm[:2], steps[:2], f0[0], delta)
     refined = np.ones(space.size, dtype=bool)
     for factor in em.REFINE_FACTORS if method == "central" else ():
         refine = np.flatnonzero((roundoff > em.REFINE_RATIO * trunc) & ~kink & refined)
