@@ -122,7 +122,7 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
                      safety=safety, evaluations=ev.count, dtype=_dtype(space), worst=worst,
                      nd_limit=np.full(k, 3 * nd))
     _slip_note(result, fd, safety, hs, k)
-    if not result.ok and result.cause not in ("nondeterministic",):
+    if not result.ok and result.cause not in ("nondeterministic", "delta_residual"):
         j = int(np.argmax(np.abs(ana - num) / (safety * fd)))
         located = _localise(probe, space, g, dirs[j], ana[j] - num[j], fd[j], f0[0], safety,
                             hs, method, worst)
