@@ -196,7 +196,7 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
                        nd_limit=np.zeros(space.size))
     hs = step * space.scales()
     fp, fm, steps = element_values(ev, space, hs, em.levels(method), range(space.size))
-    if ignores_x(np.concatenate([fp, fm]), f0[0], g):
+    if ignores_x(np.concatenate([fp, fm]), f0[0], g, np.abs(g) * steps[-1], eps_f):
         return ignores_x_result(mode="full", method=method, safety=safety,
                                 evaluations=ev.count, dtype=_dtype(space), checked=space.size)
     _, _, _, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f, noise=nd)
