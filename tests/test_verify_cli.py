@@ -29,7 +29,8 @@ def test_usage_errors_exit_2(target, tmp_path, monkeypatch, capsys):
     assert "gradlab verify: error:" in capsys.readouterr().err
 
 
-def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys):
+def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "records.json"
     assert main(["verify", "--quick", "--json", str(out)]) == 0
     text = capsys.readouterr().out
@@ -42,7 +43,8 @@ def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys):
 
 def test_cli_on_a_book_style_folder_exits_1_with_the_failure_in_json(tmp_path):
     out = tmp_path / "records.json"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg",
+               GRADLAB_JAX_CACHE=str(tmp_path / "cache"))
     proc = subprocess.run(
         [sys.executable, "-m", "gradlab", "verify", str(FIXTURES / "book_layout"), "--quick",
          "--verbose", "--json", str(out)],
@@ -57,7 +59,8 @@ def test_cli_on_a_book_style_folder_exits_1_with_the_failure_in_json(tmp_path):
     assert not list((FIXTURES / "book_layout").rglob("__pycache__"))
 
 
-def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path):
+def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", "0")
     folder = tmp_path / "learner"
     shutil.copytree(FIXTURES / "misbehaving", folder)
     (folder / "broken.py").write_text(BROKEN)

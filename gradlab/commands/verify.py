@@ -71,6 +71,11 @@ def run(args) -> int:
         return 2
     from gradlab.conformance.report import exit_code, format_report, json_records
 
+    if not resolved:  # (workers turn the cache on themselves)
+        from gradlab.conformance.oracle import enable_compilation_cache
+
+        enable_compilation_cache()
+
     options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout)
     if not resolved:
         from gradlab.conformance import gradlab_implementation, run_checks

@@ -78,10 +78,18 @@ def numerical_gradient_vector(h):
 def numerical_gradient_matrix(h):
     x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
     outcome = _numerical_gradient_case(h, "numerical_gradient", COUPLED, x)
-    if outcome:
+    if not outcome:
+        return Outcome("pass", "2-D x: matches the exact gradient")
+    got = h.call("numerical_gradient", h.fn("numerical_gradient"), COUPLED, x.copy())
+    per_row = np.array([COUPLED.grad(row) for row in x])
+    if compare(got, per_row, COUPLED.tolerance(x)) is None:
+        outcome.message += (" -- it calls f on each row of a 2-D x separately (a batch of "
+                            "points, like the book's ch04/gradient_2d.py), which is not the "
+                            "gradient of one function of the whole matrix")
+    else:
         outcome.message += (" (numerical_gradient must treat x as one point of any shape, "
                             "e.g. with np.nditer or x.reshape(-1); a 1-D loop indexes rows)")
-    return outcome or Outcome("pass", "2-D x: matches the exact gradient")
+    return outcome
 
 
 @check("numerical_gradient.array_3d")

@@ -22,7 +22,12 @@ DEFAULT_TIMEOUT = 15.0
 
 def all_checks(*, quick: bool = False):
     """Every registered check (those marked quick only, with ``quick``)."""
-    from . import checks_functions, checks_nets, checks_numerical  # noqa: F401  (registers)
+    from . import (  # noqa: F401  (importing registers the checks)
+        checks_functions,
+        checks_nets,
+        checks_numerical,
+        checks_simplenet,
+    )
 
     return [c for c in CHECKS if c.quick or not quick]
 
