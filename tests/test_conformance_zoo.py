@@ -3,9 +3,11 @@ gradlab itself passes. Runs in process (isolation is not the point here)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from bug_zoo import MUTANTS
 
+import gradlab
 from gradlab.conformance import gradlab_implementation, run_checks, worst
 
 
@@ -88,3 +90,47 @@ def test_missing_functions_are_skipped_not_failed(gradlab_impl):
     del impl.objects["softmax"]
     records = run_checks(impl, quick=True, functions={"softmax"})
     assert [(r.check, r.status) for r in records] == [("softmax.defined", "skip")]
+
+
+def test_predict_returning_scores_passes_with_a_note(gradlab_impl):
+    """The book's chapter-5 net returns scores from predict and applies softmax in its
+    loss layer; that is an API choice, not a wrong number."""
+    base = gradlab_impl.get("TwoLayerNet")
+
+    class Scores(base):
+        def predict(self, x):
+            p = self.params
+            return gradlab.sigmoid(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
+
+        def loss(self, x, t):
+            return gradlab.cross_entropy_error(gradlab.softmax(self.predict(x)), t)
+
+    records = run_checks(gradlab_impl.replace(TwoLayerNet=Scores), quick=True,
+                         functions={"TwoLayerNet"})
+    predict = next(r for r in records if r.check == "TwoLayerNet.predict")
+    assert predict.status == "pass" and "scores before softmax" in predict.message
+    assert worst(r.status for r in records) == "pass"
+
+
+def test_a_different_model_is_told_apart_from_a_backprop_bug(gradlab_impl):
+    """A ReLU hidden layer with its own correct backprop: gradient fails against chapter 4's
+    sigmoid net, and the message says it is the gradient of the net's own loss."""
+    base = gradlab_impl.get("TwoLayerNet")
+
+    class Relu(base):
+        def predict(self, x):
+            p = self.params
+            return gradlab.softmax(np.maximum(x @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"])
+
+        def gradient(self, x, t):
+            p = self.params
+            a1 = x @ p["W1"] + p["b1"]
+            z1 = np.maximum(a1, 0)
+            dy = (gradlab.softmax(z1 @ p["W2"] + p["b2"]) - t) / len(x)
+            da1 = (dy @ p["W2"].T) * (a1 > 0)
+            return {"W1": x.T @ da1, "b1": da1.sum(0), "W2": z1.T @ dy, "b2": dy.sum(0)}
+
+    records = run_checks(gradlab_impl.replace(TwoLayerNet=Relu), quick=True,
+                         functions={"TwoLayerNet"})
+    gradient = next(r for r in records if r.check == "TwoLayerNet.gradient")
+    assert gradient.status == "fail" and "gradient of the net's own loss" in gradient.message

@@ -29,7 +29,8 @@ def all_checks(*, quick: bool = False):
         checks_simplenet,
     )
 
-    return [c for c in CHECKS if c.quick or not quick]
+    order = {name: i for i, name in enumerate(ALIASES)}  # the book's order
+    return sorted((c for c in CHECKS if c.quick or not quick), key=lambda c: order[c.function])
 
 
 def run_checks(impl, *, quick: bool = False, examples: int | None = None,
