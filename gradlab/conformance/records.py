@@ -14,7 +14,7 @@ Severity (documented in README):
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 __all__ = ["STATUSES", "Outcome", "Record", "CheckTimeout", "worst"]
 
@@ -54,18 +54,16 @@ class Record:
     definition: str = ""
     details: str = ""
     seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The design's record format, plus ``function``, ``definition`` and ``details``."""
         out = asdict(self)
-        out.pop("extra")
         out["seconds"] = round(self.seconds, 3)
         return out
 
     @classmethod
     def from_json(cls, data: dict) -> Record:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "extra"}
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
 
 

@@ -61,6 +61,21 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
     Returns
     -------
     list of Record
+        One per check run, plus one ``skip`` record per book name ``impl`` lacks.
+
+    Notes
+    -----
+    Severity: ``fail`` for wrong numbers or a crash on valid input, ``warn`` for
+    a side effect that gives no wrong number (mutating the caller's array),
+    ``error`` when the check could not run (timeout), ``skip`` when not
+    implemented. Tolerances come from :mod:`gradlab.conformance.tolerances`.
+
+    Examples
+    --------
+    >>> from gradlab.conformance import gradlab_implementation
+    >>> records = run_checks(gradlab_implementation(), quick=True, functions={"softmax"})
+    >>> sorted({r.status for r in records})
+    ['pass']
     """
     examples = DEFAULT_EXAMPLES if examples is None else examples
     records, reported_missing = [], set()
