@@ -62,7 +62,8 @@ def test_misbehaving_files_load_without_running_their_scripts(misbehaving, impor
     impl, records = load_target("dir", str(misbehaving))
     assert set(impl.objects) == {"sigmoid", "softmax", "cross_entropy_error",
                                  "mean_squared_error", "step_function", "relu", "relu_grad",
-                                 "sigmoid_grad"}
+                                 "sigmoid_grad", "identity_function", "numerical_diff",
+                                 "gradient_descent"}
     assert impl.origins["mean_squared_error"] == "exits.py:7 (as sum_squared_error)"
     by_file = {r.definition: r for r in records}
     assert by_file["broken.py"].status == "warn" and "SyntaxError at line 3" in \

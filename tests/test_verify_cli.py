@@ -78,4 +78,9 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
     dead = next(r for r in records if r.function == "sigmoid_grad")
     assert dead.status == "error" and "worker died (exit code 3" in dead.message
     assert any(r.status == "warn" and "SyntaxError" in r.message for r in records)
+    guarded = {"identity_function": "network access is disabled",
+               "numerical_diff": "input() is disabled", "gradient_descent": "MemoryError"}
+    for function, text in guarded.items():
+        failed = [r for r in records if r.function == function and r.status == "fail"]
+        assert failed and text in failed[0].message, function
     assert status["TwoLayerNet"] == {"skip"}
