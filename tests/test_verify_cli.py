@@ -75,6 +75,8 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
     assert status["relu"] == {"error"} and "timed out" in messages["relu.values"]
     stubborn = next(r for r in records if r.function == "relu_grad" and r.status == "error")
     assert "worker was killed" in stubborn.message
+    rest = next(r for r in records if r.check == "relu_grad.at_zero")
+    assert rest.status == "error" and rest.message.startswith("not run")
     dead = next(r for r in records if r.function == "sigmoid_grad")
     assert dead.status == "error" and "worker died (exit code 3" in dead.message
     assert any(r.status == "warn" and "SyntaxError" in r.message for r in records)

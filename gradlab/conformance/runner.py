@@ -30,7 +30,7 @@ GRACE = 10.0
 """Seconds beyond a check's own time limit before its worker is killed."""
 STARTUP = 60.0
 """Seconds a worker may take to import JAX and load the target before it is killed."""
-MAX_RESTARTS = 3
+MAX_RESTARTS = 5
 MEMORY_BYTES = 4 * 2**30
 """Address-space limit of a worker (JAX needs about 1 GiB)."""
 
@@ -72,18 +72,36 @@ def run_target(kind: str, target: str, label: str, *, quick=False, examples=None
     on_record : callable, optional
         Called with each record as it arrives.
     """
-    records, done = [], set()
+    records, done, abandon = [], set(), set()
     budget = 4 * 60 * 60  # CPU seconds: a backstop only; wall-clock limits act first
     for attempt in range(MAX_RESTARTS + 1):
         options = dict(kind=kind, target=target, label=label, quick=quick, examples=examples,
-                       timeout=timeout, skip=sorted(done), report_load=attempt == 0,
+                       timeout=timeout, skip=sorted(done), abandon=sorted(abandon),
+                       report_load=attempt == 0,
                        memory_bytes=MEMORY_BYTES, cpu_seconds=budget)
         finished, killed_in = _run_worker(options, records, done, on_record, timeout, grace)
         if finished:
             break
         if killed_in is None:  # died before running any check: the load itself failed
             break
+        abandon.add(killed_in.split(".")[0])
+    else:
+        _give_up(records, quick, label, on_record)
     return records
+
+
+def _give_up(records, quick, label, on_record):
+    """After MAX_RESTARTS, say which functions were never checked (never drop them silently)."""
+    from .suite import all_checks
+
+    reported = {r.function for r in records}
+    for function in dict.fromkeys(c.function for c in all_checks(quick=quick)):
+        if function not in reported:
+            records.append(Record(f"{function}.not_run", label, "error",
+                                  f"not run: verify gave up after {MAX_RESTARTS} worker "
+                                  f"restarts caused by other functions", function=function))
+            if on_record:
+                on_record(records[-1])
 
 
 def _run_worker(options, records, done, on_record, timeout, grace):

@@ -34,8 +34,8 @@ def all_checks(*, quick: bool = False):
 
 
 def run_checks(impl, *, quick: bool = False, examples: int | None = None,
-               functions=None, timeout: float = DEFAULT_TIMEOUT, skip=(), on_start=None,
-               on_record=None):
+               functions=None, timeout: float = DEFAULT_TIMEOUT, skip=(), abandon=(),
+               on_start=None, on_record=None):
     """Run the conformance checks against ``impl``.
 
     Parameters
@@ -53,6 +53,9 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
         ``error`` (needs the main thread; elsewhere checks run without a limit).
     skip : iterable of str
         Check names not to run (a restarted worker skips those already done).
+    abandon : iterable of str
+        Book names whose checks are reported as ``error`` without running (one of
+        their checks hung so hard that its worker had to be killed).
     on_start : callable, optional
         Called with each :class:`Check` before it runs.
     on_record : callable, optional
@@ -93,9 +96,15 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
                 if on_record:
                     on_record(records[-1])
             continue
-        if on_start:
-            on_start(c)
-        records.append(run_check(c, impl, examples=examples, timeout=timeout))
+        if c.function in abandon:
+            records.append(Record(c.name, impl.label, "error", "not run: an earlier check of "
+                                  f"{c.function} ended its worker process (a hang or a crash)",
+                                  function=c.function,
+                                  definition=impl.origins.get(c.function, "")))
+        else:
+            if on_start:
+                on_start(c)
+            records.append(run_check(c, impl, examples=examples, timeout=timeout))
         if on_record:
             on_record(records[-1])
     return records

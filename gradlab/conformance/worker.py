@@ -95,6 +95,7 @@ def main(argv=None) -> int:
     impl.label = options["label"]
     run_checks(impl, quick=options.get("quick", False), examples=options.get("examples"),
                timeout=options.get("timeout", 15.0), skip=set(options.get("skip", ())),
+               abandon=set(options.get("abandon", ())),
                on_start=lambda c: send({"event": "start", "check": c.name}),
                on_record=lambda r: send({"event": "record", **r.to_json()}))
     send({"event": "done"})
