@@ -136,7 +136,9 @@ def _integer_input(h, name):
         return Outcome("pass", "integer x gives the right gradient")
     book = (" -- the book's numerical_gradient has this bug too: x + h is truncated to an "
             "integer in place" if np.allclose(np.asarray(got, float), [25000, 35000]) else "")
-    return Outcome("fail", f"integer x: {problem}{book}; convert x to float or refuse it",
+    shown = np.asarray(got).tolist() if np.size(got) <= 4 else problem
+    return Outcome("fail", f"integer x: returned {shown} for the gradient [6, 8] of "
+                           f"sum(x**2) at [3, 4]{book}; convert x to float or refuse it",
                    fmt_call(name, SUM_SQUARES, x))
 
 
@@ -210,7 +212,7 @@ def _function_2(x):
     return x[0] ** 2 + x[1] ** 2
 
 
-_function_2.__doc__ = "function_2 = lambda x: x[0]**2 + x[1]**2"
+_function_2.__doc__ = "lambda x: x[0]**2 + x[1]**2"
 
 
 @check("gradient_descent.function_2")
