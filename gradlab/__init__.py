@@ -5,6 +5,7 @@ The reference implementation of chapter 4 of *Deep Learning from Scratch*
 NumPy only; JAX and matplotlib load inside the modules that need them.
 """
 
+from .check import GradCheckResult, assert_gradient_close, check_gradient
 from .descent import gradient_descent
 from .errors import DivergenceWarning, GradCheckError, GradlabWarning, PrecisionWarning
 from .functions import (
@@ -40,6 +41,9 @@ __all__ = [
     "gradient_descent",
     "SimpleNet",
     "TwoLayerNet",
+    "check_gradient",
+    "assert_gradient_close",
+    "GradCheckResult",
     "GradCheckError",
     "GradlabWarning",
     "PrecisionWarning",

@@ -1,1 +1,79 @@
-"""gradlab's pytest plugin (entry point ``pytest11``); imports only NumPy at load time."""
+"""gradlab's pytest plugin (entry point ``pytest11``); imports only NumPy at load time.
+
+Provides the ``gradcheck`` fixture::
+
+    def test_my_layer(gradcheck):
+        gradcheck(lambda W: net.loss(x, t), net.params, net.gradient(x, t))
+
+and command-line options for its defaults: ``--gradcheck-mode {full,fast}``,
+``--gradcheck-method {central,richardson,complex}``, ``--gradcheck-safety S``.
+A failing check raises ``GradCheckError`` whose message is the checker's
+report; the checker's own frames are hidden from the traceback.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+_DEFAULTS = {"mode": "full", "method": "central", "safety": 10.0}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("gradlab", "gradient checking (gradlab)")
+    group.addoption("--gradcheck-mode", choices=("full", "fast"), default=None,
+                    help="default mode of the gradcheck fixture: 'full' checks every "
+                         "element, 'fast' random directions then bisection (default: full)")
+    group.addoption("--gradcheck-method", choices=("central", "richardson", "complex"),
+                    default=None, help="finite-difference method (default: central)")
+    group.addoption("--gradcheck-safety", type=float, default=None,
+                    help="factor by which a mismatch must exceed the estimated "
+                         "finite-difference error to count (default: 10)")
+
+
+def _defaults(config) -> dict:
+    opts = dict(_DEFAULTS)
+    for key in opts:
+        value = config.getoption(f"--gradcheck-{key}", default=None)
+        if value is not None:
+            opts[key] = value
+    return opts
+
+
+class GradChecker:
+    """Callable returned by the ``gradcheck`` fixture.
+
+    ``gradcheck(f, x, grad, **opts)`` asserts (raises GradCheckError with the
+    report) and returns the GradCheckResult; ``gradcheck.check(...)`` returns
+    the result without raising. ``gradcheck.defaults`` holds the options
+    taken from the command line; keyword arguments override them.
+    """
+
+    def __init__(self, defaults: dict):
+        self.defaults = defaults
+
+    def check(self, f, x, grad, **opts):
+        from gradlab.check import check_gradient
+
+        return check_gradient(f, x, grad, **{**self.defaults, **opts})
+
+    def __call__(self, f, x, grad, **opts):
+        __tracebackhide__ = True
+        from gradlab.errors import GradCheckError
+
+        result = self.check(f, x, grad, **opts)
+        if not result.ok:
+            raise GradCheckError(str(result))
+        return result
+
+
+@pytest.fixture
+def gradcheck(request) -> GradChecker:
+    """The gradient checker with the session's defaults (see ``--gradcheck-*`` options)."""
+    return GradChecker(_defaults(request.config))
+
+
+def pytest_report_header(config):
+    opts = _defaults(config)
+    if opts == _DEFAULTS:
+        return None
+    return "gradlab gradcheck: " + ", ".join(f"{k}={v}" for k, v in opts.items())

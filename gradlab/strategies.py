@@ -21,6 +21,8 @@ __all__ = [
     "one_hot_targets",
     "classification_batches",
     "two_layer_net_params",
+    "smooth_problems",
+    "random_smooth_problem",
 ]
 
 
@@ -116,3 +118,49 @@ def two_layer_net_params(draw, *, input_size=None, hidden_size=None, output_size
     params["b1"] = params["b1"] + draw(st.sampled_from([0.1, -0.2, 0.3]))
     params["b2"] = params["b2"] + draw(st.sampled_from([0.15, -0.25]))
     return params
+
+
+# Smooth scalar functions with known derivatives, for testing gradient checkers.
+_PHI = {
+    "sin": (np.sin, np.cos),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "exp": (lambda z: np.exp(0.5 * z), lambda z: 0.5 * np.exp(0.5 * z)),
+    "softplus": (lambda z: np.logaddexp(0, z), lambda z: 1 / (1 + np.exp(-z))),
+    "cube": (lambda z: z ** 3 / 3, lambda z: z ** 2),
+    "log1p2": (lambda z: np.log1p(z * z), lambda z: 2 * z / (1 + z * z)),
+}
+
+
+def random_smooth_problem(rng: np.random.Generator, dtype=np.float64):
+    """``(f, x, grad)``: a random smooth ``f(x) = sum_j a_j phi_j(w_j . x + b_j)``.
+
+    ``phi_j`` is drawn from sin, tanh, exp, softplus, cube, log(1 + z^2); 1-12
+    inputs, 1-8 terms, coefficients spanning two decades, x in [-2, 2]. Both f
+    and its exact gradient ``grad(x)`` compute in ``dtype``, as user code would.
+    """
+    n, m = int(rng.integers(1, 13)), int(rng.integers(1, 9))
+    dt = np.dtype(dtype)
+    W = rng.normal(size=(m, n)).astype(dt)
+    b = rng.normal(size=m).astype(dt)
+    a = (rng.normal(size=m) * 10.0 ** rng.uniform(-1, 1, m)).astype(dt)
+    names = [str(k) for k in rng.choice(list(_PHI), m)]
+    x = rng.uniform(-2, 2, n).astype(dt)
+
+    def terms(x, which):
+        z = W @ x + b
+        return np.array([_PHI[k][which](zj) for k, zj in zip(names, z, strict=True)], dtype=dt)
+
+    def f(x):
+        return np.sum(a * terms(x, 0))
+
+    def grad(x):
+        return (a * terms(x, 1)) @ W
+
+    return f, x, grad
+
+
+@st.composite
+def smooth_problems(draw, dtype=np.float64):
+    """Strategy for ``(f, x, grad)`` from :func:`random_smooth_problem` (seeded by hypothesis)."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    return random_smooth_problem(np.random.default_rng(seed), dtype)

@@ -1,0 +1,88 @@
+"""``gradlab verify`` end to end: exit codes, JSON, and targets that misbehave in a
+worker process (the only tests here that start subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import gradlab
+from gradlab.cli import main
+from gradlab.conformance.runner import run_target
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(gradlab.__file__).resolve().parent.parent
+BROKEN = '"""A file that does not parse."""\n\ndef identity_function(x)\n    return x\n'
+
+
+@pytest.mark.parametrize("target", ["no/such/dir", "notes.txt", "no_such_module_xyz", "a-b"])
+def test_usage_errors_exit_2(target, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not python")
+    assert main(["verify", target]) == 2
+    assert "gradlab verify: error:" in capsys.readouterr().err
+
+
+def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "records.json"
+    assert main(["verify", "--quick", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "cross_entropy_error" in text and "FAIL" not in text
+    records = json.loads(out.read_text())
+    assert {"check", "target", "status", "message", "counterexample"} <= set(records[0])
+    assert {r["status"] for r in records} == {"pass"}
+    assert {r["target"] for r in records} == {"gradlab"}
+
+
+def test_cli_on_a_book_style_folder_exits_1_with_the_failure_in_json(tmp_path):
+    out = tmp_path / "records.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg",
+               GRADLAB_JAX_CACHE=str(tmp_path / "cache"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradlab", "verify", str(FIXTURES / "book_layout"), "--quick",
+         "--verbose", "--json", str(out)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "counterexample: numerical_gradient(lambda x: np.sum(x**2), np.array([3, 4]))" \
+        in proc.stdout
+    records = {r["check"]: r for r in json.loads(out.read_text())}
+    assert records["numerical_gradient.integer_input"]["status"] == "fail"
+    assert records["TwoLayerNet.gradient"]["status"] == "pass"
+    assert records["numerical_diff.defined"]["status"] == "skip"
+    assert not list((FIXTURES / "book_layout").rglob("__pycache__"))
+
+
+def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", "0")
+    folder = tmp_path / "learner"
+    shutil.copytree(FIXTURES / "misbehaving", folder)
+    (folder / "broken.py").write_text(BROKEN)
+    records = run_target("dir", str(folder), "learner", quick=True, timeout=1.0, grace=1.0)
+    status = {}
+    for r in records:
+        status.setdefault(r.function, set()).add(r.status)
+    for function in ("sigmoid", "softmax", "cross_entropy_error", "mean_squared_error",
+                     "step_function"):
+        assert status[function] == {"pass"}, function
+    messages = {r.check: r.message for r in records}
+    assert status["relu"] == {"error"} and "timed out" in messages["relu.values"]
+    stubborn = next(r for r in records if r.function == "relu_grad" and r.status == "error")
+    assert "worker was killed" in stubborn.message
+    rest = next(r for r in records if r.check == "relu_grad.at_zero")
+    assert rest.status == "error" and rest.message.startswith("not run")
+    dead = next(r for r in records if r.function == "sigmoid_grad")
+    assert dead.status == "error" and "worker died (exit code 3" in dead.message
+    assert any(r.status == "warn" and "SyntaxError" in r.message for r in records)
+    guarded = {"identity_function": "network access is disabled",
+               "numerical_diff": "input() is disabled", "gradient_descent": "MemoryError"}
+    for function, text in guarded.items():
+        failed = [r for r in records if r.function == function and r.status == "fail"]
+        assert failed and text in failed[0].message, function
+    assert status["TwoLayerNet"] == {"skip"}
