@@ -205,22 +205,39 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
     noise = max(em.pooled_noise(fourth), nd)
     numeric, trunc, roundoff, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f,
                                                   noise=noise)
-    refined = np.ones(space.size, dtype=bool)
-    for factor in em.REFINE_FACTORS if method == "central" else ():
-        refine = np.flatnonzero((roundoff > em.REFINE_RATIO * trunc) & ~kink & refined)
-        if not refine.size:
-            break
-        fp2, fm2, steps2 = element_values(ev, space, factor * hs, em.levels(method), refine)
-        est2 = em.estimate(fp2, fm2, steps2, f0[0], eps_f=eps_f, noise=noise)
-        better = est2[1] + est2[2] < trunc[refine] + roundoff[refine]
-        for arr, new in zip((numeric, trunc, roundoff), est2[:3], strict=False):
-            arr[refine[better]] = new[better]
-        refined[:] = False
-        refined[refine[better]] = True
+    if method == "central":
+        _refine(ev, space, hs, (fp[0], fm[0], steps[0]), f0[0], eps_f, noise,
+                (numeric, trunc, roundoff), candidates=~kink)
     return verdict(analytic=g, numeric=numeric, fd_error=trunc + roundoff + grad_round,
                    roundoff=roundoff, kink=kink, nd=f0, where=where, mode="full",
                    method=method, safety=safety, evaluations=ev.count, dtype=_dtype(space),
                    worst=worst, nd_limit=3 * nd / (steps[0] / 2))
+
+
+def _refine(ev, space, hs, inner, f0, eps_f, noise, estimates, candidates):
+    """Where roundoff dominates, extrapolate from larger steps (4h, 2h, h), then (16h, 8h, 4h).
+
+    The two new levels and the innermost old one feed the second Richardson
+    level; its error estimate (``|R(H, H/2) - R(H/2, H/4)| / 15 + 6.6 delta / H``,
+    see errormodel) replaces the old one where it is smaller.
+    """
+    numeric, trunc, roundoff = estimates
+    inner = [np.array(a) for a in inner]
+    for factor in em.REFINE_FACTORS:
+        idx = np.flatnonzero((roundoff > em.REFINE_RATIO * trunc) & candidates)
+        if not idx.size:
+            return
+        fp, fm, steps = element_values(ev, space, factor * hs, (1.0, 0.5), idx)
+        fp, fm, steps = (np.vstack([new, old[idx]]) for new, old in
+                         zip((fp, fm, steps), inner, strict=True))
+        est = em.estimate(fp, fm, steps, f0, eps_f=eps_f, noise=noise)
+        better = est[1] + est[2] < trunc[idx] + roundoff[idx]
+        for arr, new in zip(estimates, est[:3], strict=False):
+            arr[idx[better]] = new[better]
+        for arr, new in zip(inner, (fp[0], fm[0], steps[0]), strict=True):
+            arr[idx] = new
+        candidates = np.zeros_like(candidates)
+        candidates[idx[better]] = True
 
 
 def _where(space):
