@@ -80,10 +80,12 @@ class Directions:
                 + grad_round, float(roundoff[0]), bool(kink[0]))
 
     def complex_probe(self, d, lo=0, hi=None):
+        """``Im f(x + i h d) / h`` against ``grad . d`` on coordinates [lo, hi)."""
         hi = self.space.size if hi is None else hi
         arg, parts = self.ev.complex_arg()
-        self._set(d, 1j, lo, hi, target=parts)
-        numeric = self.ev.complex_value(arg, "at x + i * direction").imag
+        self._set(d, 1j * em.COMPLEX_STEP, lo, hi, target=parts)
+        value = self.ev.complex_value(arg, "at x + i * h * direction")
+        numeric = value.imag / em.COMPLEX_STEP
         analytic = float(self.g[lo:hi] @ d[lo:hi])
         err = em.GRAD_ROUNDING * (self.eps_f + self.eps_g) * float(
             np.sum(np.abs(self.g[lo:hi] * d[lo:hi])))
@@ -106,7 +108,6 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
                        eps_g=eps_g)
     nd = abs(f0[0] - f0[1])
     if method == "complex":
-        dirs = [d * em.COMPLEX_STEP for d in dirs]
         rows = [probe.complex_probe(d) for d in dirs]
     else:
         raws = [probe.raw(d) for d in dirs]
@@ -173,9 +174,8 @@ def _element_entry(probe, space, g, i, hs, f0, safety, method):
     label_k, idx = space.locate(i)
     if method == "complex":
         d = np.zeros(space.size)
-        d[i] = em.COMPLEX_STEP
-        a, n, err, _, _ = probe.complex_probe(d)
-        numeric, fd = n / em.COMPLEX_STEP, err / em.COMPLEX_STEP
+        d[i] = 1.0
+        _, numeric, fd, _, _ = probe.complex_probe(d)
     else:
         fractions = em.levels(method)
         fp, fm, steps = element_values(probe.ev, space, hs, fractions, [i])

@@ -11,10 +11,11 @@ side. An element is wrong only when ``|analytic - R|`` exceeds ``safety = 10``
 times that estimate: no magic tolerances. Default step
 ``h = 2 eps**(1/3) max(1, |x_i|)``: 1.2e-5 (float64), 9.8e-3 (float32).
 
-Full mode costs ``4P + 2`` evaluations of f for P parameters; fast mode
-(``mode="fast"``) probes ``k`` random signed directions with the same model,
-``4k + 2`` evaluations, and on failure localises the wrong element by
-bisection over blocks of parameters in ``4 ceil(log2 P) + 4`` more.
+Full mode costs ``4P + 2`` evaluations of f for P parameters (plus 4 for each
+coordinate whose step is refined, see errormodel); fast mode (``mode="fast"``)
+probes ``k`` random signed directions with the same model, ``4k + 2``
+evaluations, and on failure localises the wrong element by bisection over
+blocks of parameters in ``4 ceil(log2 P) + 4`` more.
 """
 
 from __future__ import annotations
