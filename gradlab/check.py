@@ -206,9 +206,10 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
     noise = max(em.pooled_noise(fourth), nd)
     numeric, trunc, roundoff, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f,
                                                   noise=noise)
-    if method == "central":
+    if method == "central" and eps_f > em.REFINE_ABOVE_EPS:
+        blind = safety * (trunc + roundoff) > np.sqrt(eps_f) * np.max(np.abs(g))
         _refine(ev, space, hs, (fp[0], fm[0], steps[0]), f0[0], eps_f, noise,
-                (numeric, trunc, roundoff), candidates=~kink)
+                (numeric, trunc, roundoff), candidates=~kink & blind)
     return verdict(analytic=g, numeric=numeric, fd_error=trunc + roundoff + grad_round,
                    roundoff=roundoff, kink=kink, nd=f0, where=where, mode="full",
                    method=method, safety=safety, evaluations=ev.count, dtype=_dtype(space),
@@ -217,6 +218,9 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
 
 def _refine(ev, space, hs, inner, f0, eps_f, noise, estimates, candidates):
     """Where roundoff dominates, extrapolate from larger steps (4h, 2h, h), then (16h, 8h, 4h).
+
+    Only ``candidates`` are refined: coordinates off kinks whose tolerance is
+    too wide to see an error of ``sqrt(eps) * max|grad|``.
 
     The two new levels and the innermost old one feed the second Richardson
     level; its error estimate (``|R(H, H/2) - R(H/2, H/4)| / 15 + 6.6 delta / H``,
