@@ -154,8 +154,13 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
     _slip_note(result, fd, safety, hs, k)
     if not result.ok and result.cause not in ("nondeterministic", "delta_residual"):
         j = int(np.argmax(np.abs(ana - num) / (safety * fd)))
+        before = ev.count
         located = _localise(probe, space, g, dirs[j], ana[j] - num[j], fd[j], f0[0], safety,
                             hs, method, worst)
+        names = ", ".join(e.where for e in located) or "nothing (the error is spread thin)"
+        result.notes.append(f"localised by bisection over blocks of parameters: {names} "
+                            f"({ev.count - before} evaluations); mode='full' lists every "
+                            f"wrong element.")
         result.worst[:0] = located
         result.worst = result.worst[:max(worst, len(located))]
         if located:
