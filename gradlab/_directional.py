@@ -67,9 +67,9 @@ class Directions:
             self.space.restore()
         return fp, fm, ana
 
-    def estimate(self, fp, fm, ana, f0, d, lo, hi):
-        """(analytic, numeric, fd_error, roundoff, kink) of one probe."""
-        steps = 2 * np.asarray(self.fractions)
+    def estimate(self, fp, fm, ana, f0, d, lo, hi, steps=None):
+        """(analytic, numeric, fd_error, roundoff, kink, truncation) of one probe."""
+        steps = 2 * np.asarray(self.fractions) if steps is None else np.asarray(steps)
         numeric, trunc, roundoff, delta = em.estimate(fp[:, None], fm[:, None], steps[:, None],
                                                       f0, eps_f=self.eps_f, noise=self.noise)
         analytic = em.richardson(ana[:, None], steps[:, None])
@@ -77,17 +77,42 @@ class Directions:
                                                                           * d[lo:hi])))
         kink = em.kink_signature(fp[:2, None], fm[:2, None], steps[:2, None], f0, delta)
         return (float(analytic[0]), float(numeric[0]), float(trunc[0] + roundoff[0])
-                + grad_round, float(roundoff[0]), bool(kink[0]))
+                + grad_round, float(roundoff[0]), bool(kink[0]), float(trunc[0]))
+
+    def refine(self, raw, row, f0, d, safety):
+        """Where roundoff dominates (float32), extrapolate from t = (4, 2, 1), then (16, 8, 4).
+
+        The same rule as full mode's refinement (see errormodel); returns the row
+        with the smaller error bound.
+        """
+        scale = np.sqrt(self.eps_f) * float(np.sum(np.abs(self.g * d)))
+        inner = (raw[0][0], raw[1][0], raw[2][0])
+        for factor in em.REFINE_FACTORS:
+            _, _, fd, roundoff, kink, trunc = row
+            if kink or roundoff <= em.REFINE_RATIO * trunc or safety * fd <= scale:
+                break
+            fp, fm, ana = self.raw(factor * d)
+            steps = 2 * np.array([factor, factor / 2, factor / 4])
+            new = self.estimate(np.array([fp[0], fp[1], inner[0]]),
+                                np.array([fm[0], fm[1], inner[1]]),
+                                np.array([ana[0] / factor, ana[1] / factor, inner[2]]),
+                                f0, d, 0, self.space.size, steps=steps)
+            if new[2] >= fd:
+                break
+            row, inner = new, (fp[0], fm[0], ana[0] / factor)
+        return row
 
     def complex_probe(self, d, lo=0, hi=None):
+        """``Im f(x + i h d) / h`` against ``grad . d`` on coordinates [lo, hi)."""
         hi = self.space.size if hi is None else hi
         arg, parts = self.ev.complex_arg()
-        self._set(d, 1j, lo, hi, target=parts)
-        numeric = self.ev.complex_value(arg, "at x + i * direction").imag
+        self._set(d, 1j * em.COMPLEX_STEP, lo, hi, target=parts)
+        value = self.ev.complex_value(arg, "at x + i * h * direction")
+        numeric = value.imag / em.COMPLEX_STEP
         analytic = float(self.g[lo:hi] @ d[lo:hi])
         err = em.GRAD_ROUNDING * (self.eps_f + self.eps_g) * float(
             np.sum(np.abs(self.g[lo:hi] * d[lo:hi])))
-        return analytic, numeric, err, err, False
+        return analytic, numeric, err, err, False, 0.0
 
     def probe(self, d, f0, lo=0, hi=None):
         hi = self.space.size if hi is None else hi
@@ -106,7 +131,6 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
                        eps_g=eps_g)
     nd = abs(f0[0] - f0[1])
     if method == "complex":
-        dirs = [d * em.COMPLEX_STEP for d in dirs]
         rows = [probe.complex_probe(d) for d in dirs]
     else:
         raws = [probe.raw(d) for d in dirs]
@@ -119,7 +143,10 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
         probe.noise = max(em.pooled_noise(fourth), nd)
         rows = [probe.estimate(*raw, f0[0], d, 0, size) for raw, d in zip(raws, dirs,
                                                                             strict=True)]
-    ana, num, fd, rnd, kink = (np.array(c) for c in zip(*rows, strict=True))
+        if method == "central" and eps_f > em.REFINE_ABOVE_EPS:
+            rows = [probe.refine(raw, row, f0[0], d, safety)
+                    for raw, row, d in zip(raws, rows, dirs, strict=True)]
+    ana, num, fd, rnd, kink, _ = (np.array(c) for c in zip(*rows, strict=True))
     result = verdict(analytic=ana, numeric=num, fd_error=fd, roundoff=rnd, kink=kink, nd=f0,
                      where=lambda j: (f"direction {j}", ()), mode="fast", method=method,
                      safety=safety, evaluations=ev.count, dtype=_dtype(space), worst=worst,
@@ -127,8 +154,13 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
     _slip_note(result, fd, safety, hs, k)
     if not result.ok and result.cause not in ("nondeterministic", "delta_residual"):
         j = int(np.argmax(np.abs(ana - num) / (safety * fd)))
+        before = ev.count
         located = _localise(probe, space, g, dirs[j], ana[j] - num[j], fd[j], f0[0], safety,
                             hs, method, worst)
+        names = ", ".join(e.where for e in located) or "nothing (the error is spread thin)"
+        result.notes.append(f"localised by bisection over blocks of parameters: {names} "
+                            f"({ev.count - before} evaluations); mode='full' lists every "
+                            f"wrong element.")
         result.worst[:0] = located
         result.worst = result.worst[:max(worst, len(located))]
         if located:
@@ -143,7 +175,7 @@ def _localise(probe, space, g, d, resid, fd, f0, safety, hs, method, worst):
     found, corrections = [], {}
 
     def block(lo, hi):
-        a, n, err, _, _ = probe.probe(d, f0, lo, hi)
+        a, n, err = probe.probe(d, f0, lo, hi)[:3]
         fix = sum(c for i, c in corrections.items() if lo <= i < hi)
         return a - n - fix, err
 
@@ -173,9 +205,8 @@ def _element_entry(probe, space, g, i, hs, f0, safety, method):
     label_k, idx = space.locate(i)
     if method == "complex":
         d = np.zeros(space.size)
-        d[i] = em.COMPLEX_STEP
-        a, n, err, _, _ = probe.complex_probe(d)
-        numeric, fd = n / em.COMPLEX_STEP, err / em.COMPLEX_STEP
+        d[i] = 1.0
+        _, numeric, fd = probe.complex_probe(d)[:3]
     else:
         fractions = em.levels(method)
         fp, fm, steps = element_values(probe.ev, space, hs, fractions, [i])

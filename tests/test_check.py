@@ -60,6 +60,8 @@ def test_fast_mode_names_single_wrong_element_of_two_layer_net(rng):
     result = check_gradient(lambda W: net.loss(xb, tb), net.params, grads, mode="fast")
     assert not result.ok and result.cause == "bug"
     assert result.worst[0].where == "W1[13, 6]" and not result.worst[0].ok
+    assert any(n.startswith("localised by bisection over blocks of parameters: W1[13, 6] (")
+               for n in result.notes)
     # ceil(log2 P) bisection probes of 4 evaluations instead of 4P for the full loop
     p = sum(v.size for v in net.params.values())
     assert result.evaluations <= 2 + 4 * 4 + 4 * int(np.ceil(np.log2(p))) + 4 + 4 * 12
