@@ -28,6 +28,7 @@ rounding noise, about ``eps * loss / h``.
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def series_degree(r: float, max_degree: int = MAX_SERIES_DEGREE) -> int | None:
     return None
 
 
-def _targets(t, n_rows: int, n_classes: int):
+def targets(t, n_rows: int, n_classes: int):
     """Target terms ``(cls, wt)`` of shape (R, N): loss_n = -sum_r wt log(y[n, cls] + delta)."""
     t_arr = np.asarray(t)
     if t_arr.dtype.kind in "iu":
@@ -79,7 +80,7 @@ def _targets(t, n_rows: int, n_classes: int):
     return cls, hot[:, used].T.copy()
 
 
-def _check_params(params) -> dict:
+def check_params(params) -> dict:
     bad = [k for k in ("W1", "b1", "W2", "b2") if np.asarray(params[k]).dtype != np.float64]
     if bad:
         raise TypeError(
@@ -89,7 +90,7 @@ def _check_params(params) -> dict:
     return {k: np.asarray(params[k]) for k in ("W1", "b1", "W2", "b2")}
 
 
-def _forward(params, x):
+def forward(params, x):
     with np.errstate(over="ignore"):
         a1 = x @ params["W1"] + params["b1"]
         z1 = 1.0 / (1.0 + np.exp(-a1))
@@ -162,8 +163,9 @@ def _w1_block(d, xT, a1T, zT, coef, diff, E, Et, wt, delta, scales):
     return total
 
 
-def _grad_w1b1(params, x, cls, wt, a1, z1, E, h, delta, block_elements):
-    n, (n_in, n_hidden) = x.shape[0], params["W1"].shape
+def w1_setup(params, x, cls, a1, z1, E, h) -> SimpleNamespace:
+    """What every W1/b1 perturbation shares (b1 is W1's row for an input column of ones)."""
+    n = x.shape[0]
     A = np.vstack([params["W1"], params["b1"][None, :]])
     xT = np.vstack([x.T, np.ones((1, n))])
     dp, dm, step = _steps(A, h)
@@ -172,36 +174,42 @@ def _grad_w1b1(params, x, cls, wt, a1, z1, E, h, delta, block_elements):
     spread = float((W2.max(axis=1) - W2.min(axis=1)).max())
     degree = series_degree(dz_max * spread, MAX_SERIES_DEGREE)
     coef, diff = _moments(E, W2, cls, degree if degree is not None else 0)
-    if degree is None:
-        coef = None
-    Et = np.take_along_axis(E, cls.T, axis=1).T  # (R, N)
-    diff_n = None if coef is not None else diff  # (R, J, N, C), only for the exp path
-    a1T, zT = a1.T.copy(), z1.T.copy()
     scales = None
+    a1T, zT = a1.T.copy(), z1.T.copy()
     if max(np.abs(dp - h).max(), np.abs(dm + h).max()) * np.abs(xT).max() <= _SHIFT_TOL:
         with np.errstate(over="ignore"):
             exp_a1 = np.exp(-a1T)
         if np.isfinite(exp_a1).all() and np.abs(h * xT).max() < 700:
             scales = ((exp_a1, np.exp(-h * xT), h), (exp_a1, np.exp(h * xT), -h))
+    return SimpleNamespace(
+        xT=xT, dp=dp, dm=dm, step=step, a1T=a1T, zT=zT, E=E, scales=scales, degree=degree,
+        coef=None if degree is None else coef, diff=diff if degree is None else None,
+        Et=np.take_along_axis(E, cls.T, axis=1).T,  # (R, N)
+    )
+
+
+def _grad_w1b1(params, x, cls, wt, a1, z1, E, h, delta, block_elements):
+    n, (n_in, n_hidden) = x.shape[0], params["W1"].shape
+    s = w1_setup(params, x, cls, a1, z1, E, h)
     rows, cols = n_in + 1, n_hidden
     j_block = max(1, min(cols, block_elements // (n * min(rows, 64))))
     i_block = max(1, min(rows, block_elements // (n * j_block)))
     delta_sum = np.empty((rows, cols))
     for j0 in range(0, cols, j_block):
         js = slice(j0, j0 + j_block)
-        c = None if coef is None else np.ascontiguousarray(coef[:, :, js])
-        dn = None if diff_n is None else diff_n[:, js]
+        c = None if s.coef is None else np.ascontiguousarray(s.coef[:, :, js])
+        dn = None if s.diff is None else s.diff[:, js]
         for i0 in range(0, rows, i_block):
             ii = slice(i0, i0 + i_block)
-            d = np.stack([dp[ii, js], dm[ii, js]])
-            sc = None if scales is None else [(e[js], g[ii], hh) for e, g, hh in scales]
-            delta_sum[ii, js] = _w1_block(d, xT[ii], a1T[js], zT[js], c, dn, E, Et, wt, delta,
-                                          sc)
-    grad = delta_sum / n / step
+            d = np.stack([s.dp[ii, js], s.dm[ii, js]])
+            sc = None if s.scales is None else [(e[js], g[ii], hh) for e, g, hh in s.scales]
+            delta_sum[ii, js] = _w1_block(d, s.xT[ii], s.a1T[js], s.zT[js], c, dn, E, s.Et, wt,
+                                          delta, sc)
+    grad = delta_sum / n / s.step
     return grad[:n_in], grad[n_in]
 
 
-def _grad_w2b2(params, cls, wt, z1, E, h, delta):
+def grad_w2b2(params, cls, wt, z1, E, h, delta):
     n = z1.shape[0]
     B = np.vstack([params["W2"], params["b2"][None, :]])  # (H+1, C)
     zT = np.vstack([z1.T, np.ones((1, n))])  # (H+1, N)
@@ -277,16 +285,16 @@ def structured_numerical_gradient(params, x, t, *, h: float = DEFAULT_H,
     >>> all(np.allclose(fast[k], loop[k], rtol=0, atol=1e-10) for k in loop)
     True
     """
-    p = _check_params(params)
+    p = check_params(params)
     h = _check_h(h)
     x2 = np.atleast_2d(np.asarray(x))
     if x2.dtype.kind == "c":
         raise TypeError("x is complex; method='structured' works in float64. Use method='loop'.")
     x2 = x2.astype(np.float64)
     n_classes = p["W2"].shape[1]
-    cls, wt = _targets(t, x2.shape[0], n_classes)
-    a1, z1, E = _forward(p, x2)
+    cls, wt = targets(t, x2.shape[0], n_classes)
+    a1, z1, E = forward(p, x2)
     grads = {}
     grads["W1"], grads["b1"] = _grad_w1b1(p, x2, cls, wt, a1, z1, E, h, delta, block_elements)
-    grads["W2"], grads["b2"] = _grad_w2b2(p, cls, wt, z1, E, h, delta)
+    grads["W2"], grads["b2"] = grad_w2b2(p, cls, wt, z1, E, h, delta)
     return {k: grads[k] for k in params}
