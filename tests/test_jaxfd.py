@@ -18,12 +18,16 @@ def test_jax_matches_loop(rng, kind):
 
 
 def test_jax_agrees_with_numpy_structured(rng):
-    """Same algorithm, two engines: they agree far below the loop's noise (~1e-12)."""
+    """Same algorithm, two engines: they agree far below the contract's 1e-8.
+
+    Each row's log-ratio is rounded differently (a few ulps of 1, ~1e-15); divided by
+    the step 2h = 2e-4 that is ~5e-12 absolute, ~5e-11 relative to entries ~0.1.
+    """
     net = random_net(rng, (30, 7, 5))
     x, t = rng.random((12, 30)), rng.integers(0, 5, size=12)
     ours = jax_numerical_gradient(net.params, x, t)
     numpy = structured.structured_numerical_gradient(net.params, x, t)
-    assert max_rel_diff(ours, numpy) <= 1e-12
+    assert max_rel_diff(ours, numpy) <= 1e-10
 
 
 def test_jax_hands_over_when_series_is_too_long(rng, monkeypatch):
