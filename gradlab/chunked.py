@@ -146,7 +146,8 @@ def _task(f, x, lo, hi, h, batched):
     return (_batched_chunk if batched else _loop_chunk)(f, x, lo, hi, h)
 
 
-def _default_executor() -> Executor:
+def default_executor() -> Executor:
+    """A spawn-based process pool with one worker per available core."""
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     # spawn: forking a process that has started JAX's (or BLAS's) threads can deadlock
     return ProcessPoolExecutor(max_workers=workers or 1,
@@ -219,7 +220,7 @@ def parallel_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
         raise ValueError(f"tasks must be a positive integer, got {tasks!r}.")
     bounds = np.linspace(0, x.size, min(int(tasks), x.size) + 1).astype(int)
     own = executor is None
-    executor = _default_executor() if own else executor
+    executor = default_executor() if own else executor
     try:
         futures = [executor.submit(_task, f, x, int(lo), int(hi), h, batched)
                    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
