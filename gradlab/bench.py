@@ -125,7 +125,9 @@ def _parallel(p: Problem):
     shapes = {k: v.shape for k, v in p.net.params.items()}
     f = functools.partial(flat_loss, shapes=shapes, x=p.x, t=p.t)
     theta = np.concatenate([v.ravel() for v in p.net.params.values()])
-    parallel_numerical_gradient(f, theta[:2], executor=executor)  # start the workers
+    workers = executor._max_workers
+    list(executor.map(time.sleep, [0.2] * workers))  # start every worker, then import there
+    list(executor.map(f, [theta] * workers))
 
     def run():
         flat = parallel_numerical_gradient(f, theta, executor=executor)
