@@ -6,6 +6,7 @@ Threads (BLAS via threadpoolctl, XLA via XLA_FLAGS when 1): --bench-threads N (d
 """
 
 import os
+import sys
 
 import pytest
 
@@ -28,7 +29,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    if config.getoption("--bench-threads") == 1 and "jax" not in __import__("sys").modules:
+    if config.getoption("--bench-threads") == 1 and "jax" not in sys.modules:
         flags = os.environ.get("XLA_FLAGS", "")
         if "intra_op_parallelism_threads" not in flags:
             os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "

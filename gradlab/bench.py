@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -170,7 +171,7 @@ def pin_threads(n: int):
     """Limit BLAS to ``n`` threads (returned context) and XLA too, if jax is not loaded yet."""
     from threadpoolctl import threadpool_limits
 
-    if "jax" not in __import__("sys").modules and n == 1:
+    if "jax" not in sys.modules and n == 1:
         flags = os.environ.get("XLA_FLAGS", "")
         if "intra_op_parallelism_threads" not in flags:
             os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
@@ -214,13 +215,16 @@ def _max_rel_diff(grads, loop) -> float | None:
 
 def run_bench(sizes: Iterable[tuple[int, int]], methods: Iterable[str] = DEFAULT_METHODS, *,
               input_size: int = INPUT_SIZE, min_time: float = 1.0, max_runs: int = 25,
-              progress: bool = False) -> list[dict]:
+              rounds: int = 1, progress: bool = False) -> list[dict]:
     """Time each method on each (hidden, batch) size; one record per pair.
 
-    Records carry ``method, size, input, hidden, output, batch, P, evaluations,
-    times, median, spread`` (see :func:`spread`) and ``ratio_book`` (book loop time / this time),
-    ``ratio_2pf`` (this time / (2P x forward)) and ``max_rel_diff`` (from
-    gradlab's loop, relative to its largest entry).
+    Each of ``rounds`` rounds times every method in turn (forward first, then
+    the loops), so that a change of load on a shared machine hits all methods
+    alike; the median is over all samples of all rounds. Records carry
+    ``method, size, input, hidden, output, batch, P, evaluations, times,
+    median, spread`` (see :func:`spread`), ``ratio_book`` (book loop time /
+    this time), ``ratio_2pf`` (this time / (2P x forward)) and
+    ``max_rel_diff`` (from gradlab's loop, relative to its largest entry).
     """
     from tqdm import tqdm
 
@@ -228,31 +232,41 @@ def run_bench(sizes: Iterable[tuple[int, int]], methods: Iterable[str] = DEFAULT
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise ValueError(f"unknown methods {unknown}; choose from {list(METHODS)}.")
-    order = sorted(methods, key=lambda m: (m != "numerical_gradient", m != "book loop"))
-    bar = tqdm(total=len(methods) * len(sizes), disable=not progress, unit="run", leave=False)
+    first = ("forward", "numerical_gradient", "book loop")
+    order = sorted(methods, key=lambda m: first.index(m) if m in first else len(first))
+    bar = tqdm(total=len(methods) * len(sizes) * rounds, disable=not progress, unit="run",
+               leave=False)
     records = []
     for hidden, batch in sizes:
-        problem, loop, group = Problem(input_size, hidden, batch), None, []
-        for name in order:
-            bar.set_postfix_str(f"{problem.label} N={batch} {name}")
-            factory, evals = METHODS[name]
-            fn = factory(problem)
-            times, result = time_call(fn, min_time=min_time, max_runs=max_runs)
+        problem = Problem(input_size, hidden, batch)
+        fns, times, results = {}, {m: [] for m in order}, {}
+        for _ in range(rounds):
+            for name in order:
+                bar.set_postfix_str(f"{problem.label} N={batch} {name}")
+                if name not in fns:
+                    fns[name] = METHODS[name][0](problem)  # JAX compiles here, untimed
+                sample, results[name] = time_call(fns[name], min_time=min_time / rounds,
+                                                  max_runs=max_runs)
+                times[name] += sample
+                bar.update()
+        for fn in fns.values():
             getattr(fn, "close", lambda: None)()
-            if name == "numerical_gradient":
-                loop = result
-            group.append(dict(
-                method=name, size=problem.label, input=input_size, hidden=hidden,
-                output=OUTPUT_SIZE, batch=batch, P=problem.P,
-                evaluations=2 * problem.P if evals == "2P" else (1 if evals == "1" else None),
-                times=times, median=float(np.median(times)),
-                spread=spread(times),
-                max_rel_diff=_max_rel_diff(result, loop)))
-            bar.update()
+        group = [_record(problem, name, times[name], results[name],
+                         results.get("numerical_gradient")) for name in methods]
         _add_ratios(group)
-        records += sorted(group, key=lambda r: methods.index(r["method"]))
+        records += group
     bar.close()
     return records
+
+
+def _record(problem: Problem, name: str, times: list[float], result, loop) -> dict:
+    evals = METHODS[name][1]
+    return dict(
+        method=name, size=problem.label, input=problem.input_size, hidden=problem.hidden,
+        output=problem.output_size, batch=problem.batch, P=problem.P,
+        evaluations=2 * problem.P if evals == "2P" else (1 if evals == "1" else None),
+        times=times, median=float(np.median(times)), spread=spread(times),
+        max_rel_diff=_max_rel_diff(result, loop))
 
 
 def _add_ratios(group: list[dict]) -> None:

@@ -102,7 +102,7 @@ def jax_numerical_gradient(params, x, t, *, h: float = DEFAULT_H,
     p = check_params(params)
     h = _check_h(h)
     x2 = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    cls, wt = targets(t, x2.shape[0], p["W2"].shape[1])
+    cls, wt = targets(t, np.shape(x)[:-1] + p["W2"].shape[1:])
     a1, z1, E = forward(p, x2)
     s = w1_setup(p, x2, cls, a1, z1, E, h)
     if s.coef is None:

@@ -67,10 +67,12 @@ def series_degree(r: float, max_degree: int = MAX_SERIES_DEGREE) -> int | None:
     return None
 
 
-def targets(t, n_rows: int, n_classes: int):
+def targets(t, y_shape: tuple):
     """Target terms ``(cls, wt)`` of shape (R, N): loss_n = -sum_r wt log(y[n, cls] + delta)."""
     t_arr = np.asarray(t)
-    if t_arr.dtype.kind in "iu":
+    n_classes = y_shape[-1]
+    n_rows = int(np.prod(y_shape[:-1], dtype=int))
+    if t_arr.shape != tuple(y_shape):  # labels, as cross_entropy_error decides
         return t_arr.reshape(1, n_rows).astype(np.intp), np.ones((1, n_rows))
     hot = t_arr.reshape(n_rows, n_classes).astype(np.float64)
     if np.all((hot == 0) | (hot == 1)) and np.all(hot.sum(axis=1) == 1):
@@ -287,12 +289,11 @@ def structured_numerical_gradient(params, x, t, *, h: float = DEFAULT_H,
     """
     p = check_params(params)
     h = _check_h(h)
-    x2 = np.atleast_2d(np.asarray(x))
-    if x2.dtype.kind == "c":
+    x_arr = np.asarray(x)
+    if x_arr.dtype.kind == "c":
         raise TypeError("x is complex; method='structured' works in float64. Use method='loop'.")
-    x2 = x2.astype(np.float64)
-    n_classes = p["W2"].shape[1]
-    cls, wt = targets(t, x2.shape[0], n_classes)
+    x2 = np.atleast_2d(x_arr).astype(np.float64)
+    cls, wt = targets(t, x_arr.shape[:-1] + p["W2"].shape[1:])
     a1, z1, E = forward(p, x2)
     grads = {}
     grads["W1"], grads["b1"] = _grad_w1b1(p, x2, cls, wt, a1, z1, E, h, delta, block_elements)

@@ -49,13 +49,14 @@ def test_fit_slope_recovers_a_power_law():
 def test_run_bench_ratios_and_differences():
     methods = ["book loop", "numerical_gradient", "forward", "structured", "backprop",
                "jax.grad"]
-    records = bench.run_bench([(3, 4), (6, 4)], methods, input_size=8, min_time=0.0)
+    records = bench.run_bench([(3, 4), (6, 4)], methods, input_size=8, min_time=0.0, rounds=2)
     assert [r["method"] for r in records] == methods * 2
     by = {(r["hidden"], r["method"]): r for r in records}
     for hidden in (3, 6):
         assert by[hidden, "numerical_gradient"]["P"] == 8 * hidden + hidden + hidden * 10 + 10
         assert by[hidden, "numerical_gradient"]["evaluations"] == 2 * by[hidden, "forward"]["P"]
         assert by[hidden, "book loop"]["ratio_book"] == 1.0
+        assert len(by[hidden, "book loop"]["times"]) == 2  # one sample per round
         assert by[hidden, "numerical_gradient"]["max_rel_diff"] == 0.0
         assert by[hidden, "structured"]["max_rel_diff"] <= 1e-8
         assert by[hidden, "book loop"]["max_rel_diff"] <= 1e-8
@@ -86,7 +87,7 @@ def test_cli_bench_table_json_and_plot(tmp_path, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("argv", [["--sizes", "50by100"], ["--methods", "magic"],
-                                  ["--threads", "0"]])
+                                  ["--threads", "0"], ["--rounds", "0"]])
 def test_cli_bench_usage_errors(argv, capsys):
     assert main(["bench", "--quick", *argv]) == 2
     assert "gradlab bench:" in capsys.readouterr().err

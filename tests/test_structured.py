@@ -52,9 +52,17 @@ def test_structured_matches_loop(rng, sizes, n, kind):
     assert max_rel_diff(fast, loop) <= REL_TOL
 
 
-def test_single_sample_1d_input(rng):
+def test_integer_one_hot_targets(rng):
     net = random_net(rng, (5, 3, 4))
-    x, t = rng.normal(size=5), np.int64(2)
+    x, t = rng.normal(size=(6, 5)), gl.one_hot(rng.integers(0, 4, size=6), 4).astype(int)
+    assert max_rel_diff(net.numerical_gradient(x, t, method="structured"),
+                        net.numerical_gradient(x, t)) <= REL_TOL
+
+
+@pytest.mark.parametrize("t", [np.int64(2), np.array([0.0, 0.0, 1.0, 0.0])])
+def test_single_sample_1d_input(rng, t):
+    net = random_net(rng, (5, 3, 4))
+    x = rng.normal(size=5)
     assert max_rel_diff(net.numerical_gradient(x, t, method="structured"),
                         net.numerical_gradient(x, t)) <= REL_TOL
 
