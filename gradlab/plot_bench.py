@@ -32,7 +32,7 @@ def plot_bench(records: list[dict]):
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
+    fig = Figure(figsize=(8.4, 4.4), layout="constrained")
     ax = fig.add_subplot()
     batch = max(r["batch"] for r in records)
     for method in dict.fromkeys(r["method"] for r in records):
@@ -47,5 +47,5 @@ def plot_bench(records: list[dict]):
     ax.set(xscale="log", yscale="log", xlabel="parameters P",
            ylabel="median time [s]", title=f"TwoLayerNet gradient, batch {batch}")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
