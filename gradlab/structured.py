@@ -107,15 +107,22 @@ def _steps(p: np.ndarray, h: float):
     return plus - p, minus - p, plus - minus
 
 
+def _target_gaps(W2, cls):
+    """gaps[r, j, n, c] = W2[j, c] - W2[j, cls[r, n]]: how logit c moves against the target."""
+    return W2[None, :, None, :] - np.moveaxis(W2[:, cls], 0, 1)[..., None]
+
+
 def _moments(E, W2, cls, degree):
     """Horner coefficients c[r, k, j, n] = sum_c E[n,c] (W2[j,c] - W2[j,cls[r,n]])**k / k!."""
-    diff = W2[None, :, None, :] - np.moveaxis(W2[:, cls], 0, 1)[..., None]  # (R, J, N, C)
-    coef = np.empty((cls.shape[0], degree + 1) + diff.shape[1:3])
-    power = np.broadcast_to(E, diff.shape).copy()
-    for k in range(degree + 1):
-        coef[:, k] = power.sum(axis=-1) / math.factorial(k)
-        power *= diff
-    return coef, diff
+    target_w = np.moveaxis(W2[:, cls], 0, 1)  # (R, H, N), one class at a time: small memory
+    coef = np.zeros((cls.shape[0], degree + 1) + target_w.shape[1:])
+    for c in range(W2.shape[1]):
+        gap = W2[None, :, c, None] - target_w
+        term = np.broadcast_to(E[:, c], gap.shape).copy()
+        for k in range(degree + 1):
+            coef[:, k] += term / math.factorial(k)
+            term *= gap
+    return coef
 
 
 def _sigmoid_shift(d, xT, a1T, zT, scales):
@@ -175,7 +182,6 @@ def w1_setup(params, x, cls, a1, z1, E, h) -> SimpleNamespace:
     W2 = params["W2"]
     spread = float((W2.max(axis=1) - W2.min(axis=1)).max())
     degree = series_degree(dz_max * spread, MAX_SERIES_DEGREE)
-    coef, diff = _moments(E, W2, cls, degree if degree is not None else 0)
     scales = None
     a1T, zT = a1.T.copy(), z1.T.copy()
     if max(np.abs(dp - h).max(), np.abs(dm + h).max()) * np.abs(xT).max() <= _SHIFT_TOL:
@@ -185,7 +191,8 @@ def w1_setup(params, x, cls, a1, z1, E, h) -> SimpleNamespace:
             scales = ((exp_a1, np.exp(-h * xT), h), (exp_a1, np.exp(h * xT), -h))
     return SimpleNamespace(
         xT=xT, dp=dp, dm=dm, step=step, a1T=a1T, zT=zT, E=E, scales=scales, degree=degree,
-        coef=None if degree is None else coef, diff=diff if degree is None else None,
+        coef=None if degree is None else _moments(E, W2, cls, degree),
+        diff=_target_gaps(W2, cls) if degree is None else None,
         Et=np.take_along_axis(E, cls.T, axis=1).T,  # (R, N)
     )
 
