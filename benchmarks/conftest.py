@@ -5,6 +5,7 @@ CI smoke run:       python -m pytest benchmarks --benchmark-disable   (seconds)
 Threads (BLAS via threadpoolctl, XLA via XLA_FLAGS when 1): --bench-threads N (default 1).
 """
 
+import fnmatch
 import os
 import sys
 
@@ -37,10 +38,14 @@ def pytest_configure(config):
 
 
 def pytest_collect_file(file_path, parent):
-    """Collect benchmarks/bench_*.py (pytest's default only collects test_*.py)."""
-    if file_path.suffix == ".py" and file_path.name.startswith("bench_"):
-        return pytest.Module.from_parent(parent, path=file_path)
-    return None
+    """Collect benchmarks/bench_*.py (pytest's default only collects test_*.py), unless
+    ``python_files`` already matches them."""
+    if file_path.suffix != ".py" or not file_path.name.startswith("bench_"):
+        return None
+    if any(fnmatch.fnmatch(file_path.name, pattern)
+           for pattern in parent.config.getini("python_files")):
+        return None
+    return pytest.Module.from_parent(parent, path=file_path)
 
 
 def pytest_generate_tests(metafunc):
