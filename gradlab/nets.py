@@ -10,7 +10,7 @@ from .numerical import DEFAULT_H, numerical_gradient
 
 __all__ = ["SimpleNet", "TwoLayerNet", "GRADIENT_METHODS"]
 
-GRADIENT_METHODS = ("loop",)
+GRADIENT_METHODS = ("loop", "structured")
 """Values accepted by ``TwoLayerNet.numerical_gradient(..., method=...)``."""
 
 
@@ -185,9 +185,12 @@ class TwoLayerNet:
         ----------
         x, t : ndarray
             A batch and its targets (one-hot or labels).
-        method : {"loop"}
+        method : {"loop", "structured"}
             ``"loop"`` is the book's per-parameter loop: 2 forward passes per
-            parameter (about 9 s at 784-50-10, batch 100).
+            parameter (about 9 s at 784-50-10, batch 100). ``"structured"``
+            returns the same numbers (to the loop's rounding, ~eps*loss/h)
+            from only the terms each perturbation changes, a few hundred
+            times faster; see :mod:`gradlab.structured`.
         h : float, optional
             Step, default 1e-4.
 
@@ -199,6 +202,10 @@ class TwoLayerNet:
         if method not in GRADIENT_METHODS:
             raise ValueError(f"method must be one of {GRADIENT_METHODS}, got {method!r}.")
         self.loss(x, t)  # validate once, so a bad x fails before the long loop
+        if method == "structured":
+            from .structured import structured_numerical_gradient
+
+            return structured_numerical_gradient(self.params, self._forward(x)[0], t, h=h)
 
         def loss_w(_):
             return self.loss(x, t)

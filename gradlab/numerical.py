@@ -189,6 +189,9 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
                 f"lost to rounding. Use a wider dtype, a larger h, or rescale x (gradient "
                 f"descent that diverged ends here)."
             )
-        where = lambda: f"at x{_index(i, x.shape)} +/- h"  # noqa: B023, E731
-        flat_grad[i] = (_scalar_value(fxh1, where) - _scalar_value(fxh2, where)) / step
+        if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # fast path: no
+                and math.isfinite(fxh1) and math.isfinite(fxh2)):   # closure per element
+            where = lambda: f"at x{_index(i, x.shape)} +/- h"  # noqa: B023, E731
+            fxh1, fxh2 = _scalar_value(fxh1, where), _scalar_value(fxh2, where)
+        flat_grad[i] = (fxh1 - fxh2) / step
     return grad

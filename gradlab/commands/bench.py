@@ -1,0 +1,105 @@
+"""``gradlab bench``: time the ways to get TwoLayerNet's gradient, side by side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """\
+ratios: 'x book' = book loop time / this time (higher is faster); '/2P fwd' = this
+time / (2P x one forward pass): 1.0 means 'costs exactly 2P forwards'. 'diff' = max
+|g - g_loop| / max |g_loop| against gradlab's loop at the same size. Absolute times
+vary from machine to machine and from run to run; the ratios are what to compare.
+"""
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "bench", help="benchmark numerical gradients of TwoLayerNet",
+        description="Time the book's loop, gradlab's loop, one forward pass, the structured "
+        "finite differences (NumPy, JAX), backprop and jax.grad on TwoLayerNet, in one "
+        "process with pinned threads.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="small nets (input 64), a run of seconds")
+    parser.add_argument("--sizes", metavar="HxN", help="comma-separated hidden x batch sizes, "
+                        "e.g. 50x100,10x100 (default: hidden 10/25/50/100 at N=100, "
+                        "N 1/10 at hidden 50; input 784, output 10)")
+    parser.add_argument("--methods", metavar="M", help="comma-separated subset of: "
+                        "book loop, numerical_gradient, forward, structured, structured-jax, "
+                        "parallel loop, backprop, jax.grad (default: all but parallel loop)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS/XLA threads (default 1: stable ratios on a shared machine)")
+    parser.add_argument("--min-time", type=float, default=None, metavar="S",
+                        help="repeat each method until S seconds have passed (default 1, "
+                        "quick 0.2); the median is reported")
+    parser.add_argument("--rounds", type=int, default=1, metavar="R",
+                        help="time every method R times, interleaved (default 1; the loops "
+                        "take ~2P forwards each: 40 s at 784-50-10, N=100, one thread)")
+    parser.add_argument("--json", metavar="FILE", help="write the records as JSON ('-': stdout)")
+    parser.add_argument("--plot", metavar="FILE", help="save time against P (log-log) to FILE")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def _parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for item in text.split(","):
+        parts = item.strip().lower().split("x")
+        if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise ValueError(f"--sizes: {item!r} is not HIDDENxBATCH, e.g. 50x100.")
+        sizes.append((int(parts[0]), int(parts[1])))
+    return sizes
+
+
+def _rows(records):
+    return [[r["size"], r["batch"], r["P"], r["method"], r["median"], len(r["times"]),
+             None if r["spread"] is None else f"{100 * r['spread']:.0f}%",
+             r["ratio_book"], r["ratio_2pf"], r["max_rel_diff"]] for r in records]
+
+
+def run(args) -> int:
+    from .. import bench
+    from ..report import format_table, write_json
+
+    try:
+        sizes = (_parse_sizes(args.sizes) if args.sizes
+                 else bench.QUICK_SIZES if args.quick else bench.FULL_SIZES)
+        methods = ([m.strip() for m in args.methods.split(",")] if args.methods
+                   else bench.DEFAULT_METHODS)
+        unknown = [m for m in methods if m not in bench.METHODS]
+        if unknown:
+            raise ValueError(f"--methods: unknown {unknown}; choose from {list(bench.METHODS)}.")
+        if args.threads < 1 or args.rounds < 1:
+            raise ValueError(f"--threads and --rounds must be >= 1, got {args.threads} "
+                             f"and {args.rounds}.")
+    except ValueError as err:
+        print(f"gradlab bench: {err}", file=sys.stderr)
+        return 2
+    min_time = args.min_time if args.min_time is not None else (0.2 if args.quick else 1.0)
+    with bench.pin_threads(args.threads):
+        records = bench.run_bench(
+            sizes, methods, input_size=bench.QUICK_INPUT if args.quick else bench.INPUT_SIZE,
+            min_time=min_time, rounds=args.rounds, progress=sys.stderr.isatty())
+    print(f"threads: {args.threads} (BLAS via threadpoolctl"
+          f"{', XLA' if args.threads == 1 else ''}); float64; times in seconds")
+    print(format_table(_rows(records), ["net", "N", "P", "method", "median", "runs", "spread",
+                                        "x book", "/2P fwd", "diff"], align="lrrlrrrrrr"))
+    slopes = []
+    for method in dict.fromkeys(r["method"] for r in records):
+        s_p, s_n = bench.fit_slope(records, method, "P"), bench.fit_slope(records, method,
+                                                                           "batch")
+        if s_p is not None or s_n is not None:
+            slopes.append([method, s_p, s_n])
+    if slopes:
+        print("\nfitted log-log slopes of time")
+        print(format_table(slopes, ["method", "vs P", "vs N"], align="lrr"))
+    if args.json:
+        write_json(args.json, {"threads": args.threads, "rounds": args.rounds,
+                               "records": records,
+                               "slopes": {m: {"P": p, "N": n} for m, p, n in slopes}})
+    if args.plot:
+        from ..plot_bench import plot_bench
+
+        plot_bench(records).savefig(args.plot, dpi=120)
+    return 0
