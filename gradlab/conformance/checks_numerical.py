@@ -111,7 +111,7 @@ def numerical_gradient_closure(h):
         y = np.exp(z - z.max()) / np.sum(np.exp(z - z.max()))
         return -np.sum(t * np.log(y + 1e-7))
 
-    loss.__doc__ = "lambda w: net.loss(x, t)  # reads net.W, ignores w"
+    loss.__doc__ = "lambda w: net.loss(x, t)"  # shown in counterexamples; it reads net.W
     got = h.call("numerical_gradient", h.fn("numerical_gradient"), loss, W, restore=True)
     exact = oracle.grad("simple_net_loss", W, x, t)
     problem = compare(got, exact, central_difference_tolerance(1.0, 10.0))
