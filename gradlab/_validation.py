@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-# Relative size of the roundoff in one evaluation, per floating dtype.
-EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float16, np.float32, np.float64)}
-
 
 def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
     """Return ``x`` as a non-empty, finite, floating (or complex) array, or raise.
