@@ -7,7 +7,13 @@ NumPy only; JAX and matplotlib load inside the modules that need them.
 
 from .check import GradCheckResult, assert_gradient_close, check_gradient
 from .descent import gradient_descent
-from .errors import DivergenceWarning, GradCheckError, GradlabWarning, PrecisionWarning
+from .errors import (
+    DivergenceWarning,
+    GradCheckError,
+    GradlabWarning,
+    PrecisionWarning,
+    StepLostError,
+)
 from .functions import (
     cross_entropy_error,
     identity_function,
@@ -48,4 +54,5 @@ __all__ = [
     "GradlabWarning",
     "PrecisionWarning",
     "DivergenceWarning",
+    "StepLostError",
 ]

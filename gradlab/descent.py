@@ -8,8 +8,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import as_float_array
-from .errors import DivergenceWarning
-from .numerical import DEFAULT_H, numerical_gradient
+from .errors import DivergenceWarning, StepLostError
+from .numerical import numerical_gradient
 
 __all__ = ["gradient_descent"]
 
@@ -70,10 +70,12 @@ def gradient_descent(
     x = np.array(as_float_array(init_x, "init_x"), copy=True)
     path = [x.copy()]
     for step in range(int(step_num)):
-        if np.any(x + DEFAULT_H == x):
+        try:
+            grad = numerical_gradient(f, x)
+        except StepLostError:
             _warn_diverged(step, lr, x)
             break
-        x = x - lr * numerical_gradient(f, x)
+        x = x - lr * grad
         if not np.all(np.isfinite(x)):
             _warn_diverged(step + 1, lr, x)
             x = path[-1]

@@ -8,6 +8,7 @@ __all__ = [
     "GradlabWarning",
     "PrecisionWarning",
     "DivergenceWarning",
+    "StepLostError",
     "GradCheckError",
 ]
 
@@ -22,6 +23,14 @@ class PrecisionWarning(GradlabWarning):
 
 class DivergenceWarning(GradlabWarning):
     """An iteration (gradient descent, training) stopped because it diverged."""
+
+
+class StepLostError(ValueError):
+    """``x + h == x``: the finite-difference step is below the spacing of floats at ``x``.
+
+    Raised by ``numerical_gradient``; ``gradient_descent`` turns it into a
+    :class:`DivergenceWarning`, since a diverging iterate is how it usually happens.
+    """
 
 
 class GradCheckError(AssertionError):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import check_float_dtype, check_nonempty, dtype_eps
-from .errors import PrecisionWarning
+from .errors import PrecisionWarning, StepLostError
 
 __all__ = ["numerical_diff", "numerical_gradient", "DEFAULT_H"]
 
@@ -137,8 +137,10 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
         If ``x`` has an integer or boolean dtype: the in-place perturbation
         would be truncated (the book's code returns garbage there).
     ValueError
-        If ``x`` is empty, not writeable, ``f`` returns a non-scalar or
-        non-finite value, or ``x + h == x`` for some element (``x`` is so large
+        If ``x`` is empty, not writeable, or ``f`` returns a non-scalar or
+        non-finite value.
+    StepLostError
+        A ``ValueError``: ``x + h == x`` for some element (``x`` is so large
         that the step is lost to rounding; the book silently returns 0 there).
 
     Warns
@@ -183,7 +185,7 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
             flat_x[i] = original
         if step == 0:
             spacing = float(np.spacing(np.abs(original)))
-            raise ValueError(
+            raise StepLostError(
                 f"x{_index(i, x.shape)} = {original}: x + h == x in {x.dtype}, because h = {h:g} "
                 f"is below the spacing of {x.dtype} numbers there ({spacing:.3g}), so the step is "
                 f"lost to rounding. Use a wider dtype, a larger h, or rescale x (gradient "
