@@ -201,11 +201,12 @@ class TwoLayerNet:
         """
         if method not in GRADIENT_METHODS:
             raise ValueError(f"method must be one of {GRADIENT_METHODS}, got {method!r}.")
-        self.loss(x, t)  # validate once, so a bad x fails before the long loop
+        x_arr, _, _, y = self._forward(x)
+        cross_entropy_error(y, t)  # validate x and t once, before the long loop
         if method == "structured":
             from .structured import structured_numerical_gradient
 
-            return structured_numerical_gradient(self.params, self._forward(x)[0], t, h=h)
+            return structured_numerical_gradient(self.params, x_arr, t, h=h)
 
         def loss_w(_):
             return self.loss(x, t)
