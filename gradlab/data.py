@@ -187,6 +187,8 @@ def _load_pickle(path: Path) -> dict:
     try:
         with path.open("rb") as fh:
             data = _ArraysOnlyUnpickler(fh).load()
+    except _RefusedObject as exc:
+        raise ValueError(f"{path}: refused: {exc}.") from None
     except (EOFError, pickle.UnpicklingError, ValueError) as exc:
         raise ValueError(f"{path}: not a readable mnist.pkl (truncated or corrupt: {exc}).") \
             from None
@@ -199,16 +201,28 @@ def _load_pickle(path: Path) -> dict:
     return {k: np.asarray(data[k]) for k in MNIST_FILES}
 
 
+class _RefusedObject(pickle.UnpicklingError):
+    """The pickle names something other than what NumPy arrays are made of."""
+
+
 class _ArraysOnlyUnpickler(pickle.Unpickler):
-    """Unpickle dicts of NumPy arrays and nothing else: a pickle can run any code."""
+    """Unpickle dicts of NumPy arrays and nothing else: a pickle can run any code.
+
+    The names are those NumPy 1 and 2 pickle arrays with: protocols 0-4 go through
+    ``_reconstruct`` (protocol 2 also through ``_codecs.encode``), protocol 5 (the
+    book's ``pickle.dump(dataset, f, -1)`` on Python 3.8+) through ``_frombuffer``.
+    """
 
     _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("collections", "OrderedDict"),
-                *((m, n) for m in ("numpy.core.multiarray", "numpy._core.multiarray")
-                  for n in ("_reconstruct", "scalar"))}
+                ("_codecs", "encode"),
+                *((f"numpy.{core}.{module}", name)
+                  for core in ("core", "_core")
+                  for module, name in (("multiarray", "_reconstruct"), ("multiarray", "scalar"),
+                                       ("numeric", "_frombuffer")))}
 
     def find_class(self, module, name):
         if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(
+            raise _RefusedObject(
                 f"it refers to {module}.{name}; only NumPy arrays are loaded from pickles")
         return super().find_class(module, name)
 
