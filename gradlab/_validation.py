@@ -25,6 +25,13 @@ def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
     return arr
 
 
+def positive_int(value, name: str) -> int:
+    """Return ``value`` as an int, or raise if it is not a positive whole number."""
+    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
 def check_nonempty(arr: np.ndarray, name: str) -> None:
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape}); pass at least one element.")

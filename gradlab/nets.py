@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, positive_int
 from .functions import CROSS_ENTROPY_DELTA, cross_entropy_error, one_hot, sigmoid, softmax
 from .numerical import DEFAULT_H, numerical_gradient
 
@@ -16,12 +16,6 @@ GRADIENT_METHODS = ("loop", "structured")
 
 def _rng(seed) -> np.random.Generator:
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
-def _check_size(value, name: str) -> int:
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 def _diagnose_nonfinite(arrays: dict[str, np.ndarray], stage: str) -> None:
@@ -117,7 +111,7 @@ class TwoLayerNet:
     """
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, seed=None):
-        sizes = [_check_size(v, n) for v, n in
+        sizes = [positive_int(v, n) for v, n in
                  ((input_size, "input_size"), (hidden_size, "hidden_size"),
                   (output_size, "output_size"))]
         std = float(weight_init_std)

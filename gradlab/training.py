@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ._validation import positive_int
 from .errors import DivergenceWarning
-from .functions import cross_entropy_error
 
 __all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS",
            "DIVERGENCE_FACTOR"]
@@ -87,12 +87,6 @@ class TrainingHistory:
         return asdict(self)
 
 
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not float(value).is_integer() or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
-
-
 def _check_inputs(x_train, t_train, x_test, t_test):
     arrays = []
     for name, arr in (("x_train", x_train), ("t_train", t_train), ("x_test", x_test),
@@ -114,23 +108,15 @@ def _gradient_function(net, gradient: str):
     if gradient == "numerical":
         return net.numerical_gradient
     if gradient == "structured":
-        from . import nets
-
-        if isinstance(net, nets.TwoLayerNet) and "structured" not in nets.GRADIENT_METHODS:
-            raise ValueError(
-                f"gradient='structured' needs TwoLayerNet.numerical_gradient(method="
-                f"'structured'), which this gradlab does not have (methods: "
-                f"{nets.GRADIENT_METHODS}). Use gradient='backprop'."
-            )
         return lambda x, t: net.numerical_gradient(x, t, method="structured")
     raise ValueError(f"gradient must be one of {GRADIENTS}, got {gradient!r}.")
 
 
 def _evaluate(net, x, t) -> tuple[float, float]:
-    """Loss and accuracy on a whole set from one forward pass."""
+    """The net's own loss on a whole set, and its accuracy (arg-max of ``predict``)."""
     y = np.atleast_2d(net.predict(x))
     labels = np.argmax(t, axis=1) if t.ndim == 2 else t
-    return float(cross_entropy_error(y, t)), float(np.mean(np.argmax(y, axis=1) == labels))
+    return float(net.loss(x, t)), float(np.mean(np.argmax(y, axis=1) == labels))
 
 
 def _nonfinite(values: dict) -> str | None:
@@ -216,8 +202,8 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     True
     """
     x_train, t_train, x_test, t_test = _check_inputs(x_train, t_train, x_test, t_test)
-    iters_num = _positive_int(iters_num, "iters_num")
-    batch_size = _positive_int(batch_size, "batch_size")
+    iters_num = positive_int(iters_num, "iters_num")
+    batch_size = positive_int(batch_size, "batch_size")
     train_size = len(x_train)
     if batch_size > train_size:
         raise ValueError(f"batch_size={batch_size} exceeds the {train_size} training samples.")
@@ -245,7 +231,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         except ValueError as exc:
             if i == 0:
                 raise
-            return _diverge(hist, i, f"the forward pass failed ({exc})", kept=i)
+            return _diverge(hist, i, f"the forward pass failed ({exc})", kept=i, stacklevel=4)
         hist.epoch.append(round(i / ipe, 3))
         hist.iteration.append(i)
         hist.loss.append(loss)
@@ -255,7 +241,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         if loss > limit:
             return _diverge(hist, i, f"the training loss rose to {loss:.3g}, more than "
                                      f"{DIVERGENCE_FACTOR:g} x max(initial loss, loss of a "
-                                     f"uniform guess) = {limit:.3g}", kept=i)
+                                     f"uniform guess) = {limit:.3g}", kept=i, stacklevel=4)
         return True
 
     record(0)
@@ -294,8 +280,8 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     return hist
 
 
-def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int) -> bool:
-    """Mark the history as diverged and warn; return False (stop training)."""
+def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int, stacklevel: int = 3) -> bool:
+    """Mark the history as diverged and warn at ``train``'s caller; return False (stop)."""
     hist.diverged = True
     hist.message = (
         f"training diverged at iteration {i} (epoch {(i - 1) // hist.iters_per_epoch + 1}): "
@@ -303,5 +289,5 @@ def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int) -> bool:
         f"weights blew up; lower the learning rate (try {hist.learning_rate / 10:g}). "
         f"Training stopped; the network keeps the weights of iteration {kept}."
     )
-    warnings.warn(hist.message, DivergenceWarning, stacklevel=3)
+    warnings.warn(hist.message, DivergenceWarning, stacklevel=stacklevel)
     return False

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab import nets
 from gradlab.errors import DivergenceWarning
 from gradlab.training import GRADIENTS, train
 
@@ -77,8 +76,6 @@ def _max_third_derivative(net, x, t, k=1e-3):
 
 @pytest.mark.parametrize("method", [m for m in GRADIENTS if m != "backprop"])
 def test_finite_difference_gradients_give_the_backprop_first_update(blobs, method):
-    if method == "structured" and "structured" not in nets.GRADIENT_METHODS:
-        pytest.skip("TwoLayerNet.numerical_gradient has no method='structured' yet")
     lr = 0.5
     runs = {}
     for gradient in ("backprop", method):
@@ -112,17 +109,6 @@ def test_numerical_gradient_refuses_big_runs_and_says_why():
         train(net, x, t, x, t, iters_num=1200, gradient="numerical", quiet=True)
 
 
-def test_structured_name_is_accepted_or_explained(blobs):
-    net = tiny_net()
-    if "structured" in nets.GRADIENT_METHODS:
-        history = train(net, *blobs, iters_num=2, batch_size=10, gradient="structured",
-                        quiet=True)
-        assert history.gradient == "structured" and len(history.iteration_loss) == 2
-    else:
-        with pytest.raises(ValueError, match="gradient='structured' needs TwoLayerNet"):
-            train(net, *blobs, iters_num=2, batch_size=10, gradient="structured", quiet=True)
-
-
 class BookDeltaFreeNet(gl.TwoLayerNet):
     """The loss without the book's delta: log(0) = -inf once the softmax saturates."""
 
@@ -137,9 +123,10 @@ def test_nan_loss_stops_with_the_message_and_keeps_finite_weights(blobs):
     net = BookDeltaFreeNet(4, 3, 3, weight_init_std=0.5, seed=0)
     with pytest.warns(DivergenceWarning, match=r"training diverged at iteration \d+ "
                                                r"\(epoch 1\): .* is not finite with "
-                                               r"learning_rate=1e\+300.*try 1e\+299"):
+                                               r"learning_rate=1e\+300.*try 1e\+299") as caught:
         history = train(net, *blobs, iters_num=30, batch_size=20, learning_rate=1e300,
                         seed=0, quiet=True)
+    assert caught[0].filename == __file__
     assert history.diverged and "not finite" in history.message
     assert len(history.iteration_loss) < 30
     assert all(np.isfinite(v).all() for v in net.params.values())
@@ -149,9 +136,10 @@ def test_saturated_garbage_counts_as_divergence(blobs):
     # gradlab's loss keeps the book's delta, so it cannot be nan: at lr = 1e4 the net
     # saturates, the loss jumps towards -log(1e-7) ~ 16 and the gradient vanishes.
     with pytest.warns(DivergenceWarning,
-                      match=r"training loss rose to .* more than 4 x max\(initial loss"):
+                      match=r"training loss rose to .* more than 4 x max\(initial loss") as caught:
         history = train(tiny_net(), *blobs, iters_num=30, batch_size=20, learning_rate=1e4,
                         seed=0, quiet=True)
+    assert caught[0].filename == __file__  # the warning points at the caller, not gradlab
     assert history.diverged and history.loss[-1] > 4 * max(history.loss[0], np.log(3))
 
 
