@@ -9,6 +9,7 @@ import numpy as np
 from . import errormodel as em
 from ._checkresult import HINTS, Entry, GradCheckResult
 from ._space import Space, scalar
+from .numerical import step_lost
 
 
 class Evaluator:
@@ -140,6 +141,5 @@ def element_values(ev, space: Space, hs, fractions, indices):
         finally:
             flat[j] = orig
         if steps[-1, col] == 0:
-            raise ValueError(f"{space.where(i)} = {orig} is so large that x + h == x in "
-                             f"{space.arrays[k].dtype}; pass a larger h or rescale x.")
+            raise step_lost(space.where(i), orig, hs[i])
     return fp, fm, steps

@@ -25,7 +25,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 import numpy as np
 
 from ._validation import check_float_dtype, check_nonempty
-from .numerical import DEFAULT_H, _check_h, numerical_gradient
+from .numerical import DEFAULT_H, _check_h, _index, numerical_gradient, step_lost
 
 __all__ = ["batched_numerical_gradient", "parallel_numerical_gradient"]
 
@@ -73,10 +73,7 @@ def _batched_chunk(f: Callable, x: np.ndarray, lo: int, hi: int, h: float) -> np
     step = plus[rows, idx] - minus[rows, idx]
     if np.any(step == 0):
         i = int(idx[np.argmax(step == 0)])
-        raise ValueError(
-            f"x{np.unravel_index(i, x.shape)} = {flat[i]} is so large that x + h == x in "
-            f"{x.dtype} (h = {h:g}); use a larger h or rescale x."
-        )
+        raise step_lost(f"x{_index(i, x.shape)}", flat[i], h)
     shape = (b,) + x.shape
     f_plus = _batch_values(f(plus.reshape(shape)), b)
     f_minus = _batch_values(f(minus.reshape(shape)), b)
@@ -137,7 +134,7 @@ def batched_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
 
 def _loop_chunk(f: Callable, x: np.ndarray, lo: int, hi: int, h: float) -> np.ndarray:
     """Entries lo..hi-1 by the plain loop: perturb a private copy of x through a view."""
-    copy = np.array(x, copy=True)
+    copy = np.array(x, copy=True, order="C")  # C order: reshape(-1) must be a view
     view = copy.reshape(-1)[lo:hi]
     return numerical_gradient(lambda _: f(copy), view, h)
 

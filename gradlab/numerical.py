@@ -21,7 +21,7 @@ import numpy as np
 from ._validation import check_float_dtype, check_nonempty, dtype_eps
 from .errors import PrecisionWarning, StepLostError
 
-__all__ = ["numerical_diff", "numerical_gradient", "DEFAULT_H"]
+__all__ = ["numerical_diff", "numerical_gradient", "step_lost", "DEFAULT_H"]
 
 DEFAULT_H = 1e-4
 """The book's step. Optimal for float64 central differences is ~6e-6."""
@@ -91,6 +91,21 @@ def numerical_diff(f: Callable, x, h: float = DEFAULT_H):
     if not np.all(np.isfinite(result)):
         raise ValueError(f"f returned nan or inf within h = {h} of x; the derivative is undefined.")
     return result[()] if np.ndim(result) == 0 else result
+
+
+def step_lost(where: str, value, h: float) -> StepLostError:
+    """The error for ``value + h == value``: the step is below the float spacing at ``value``.
+
+    ``value`` is a NumPy scalar of the perturbed array's dtype; ``where`` names the element.
+    Every finite-difference routine in gradlab raises this one.
+    """
+    dtype = np.asarray(value).dtype
+    spacing = float(np.spacing(np.abs(value)))
+    return StepLostError(
+        f"{where} = {float(value):.8g}: x + h == x in {dtype}, because h = {h:g} is below the "
+        f"spacing of {dtype} numbers there ({spacing:.3g}), so the step is lost to rounding. Use a "
+        f"wider dtype, a larger h, or rescale x (gradient descent that diverged ends here)."
+    )
 
 
 def _index(flat_index: int, shape: tuple) -> str:
@@ -184,13 +199,7 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
         finally:
             flat_x[i] = original
         if step == 0:
-            spacing = float(np.spacing(np.abs(original)))
-            raise StepLostError(
-                f"x{_index(i, x.shape)} = {original}: x + h == x in {x.dtype}, because h = {h:g} "
-                f"is below the spacing of {x.dtype} numbers there ({spacing:.3g}), so the step is "
-                f"lost to rounding. Use a wider dtype, a larger h, or rescale x (gradient "
-                f"descent that diverged ends here)."
-            )
+            raise step_lost(f"x{_index(i, x.shape)}", original, h)
         if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # fast path: no
                 and math.isfinite(fxh1) and math.isfinite(fxh2)):   # closure per element
             where = lambda: f"at x{_index(i, x.shape)} +/- h"  # noqa: B023, E731

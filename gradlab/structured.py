@@ -33,7 +33,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .functions import CROSS_ENTROPY_DELTA
-from .numerical import DEFAULT_H, _check_h
+from .numerical import DEFAULT_H, _check_h, step_lost
 
 __all__ = ["structured_numerical_gradient", "series_degree"]
 
@@ -101,10 +101,20 @@ def forward(params, x):
     return a1, z1, E
 
 
-def _steps(p: np.ndarray, h: float):
-    """Changes actually applied by ``p + h`` and ``p - h``, and the represented step."""
+def _steps(p: np.ndarray, h: float, names: tuple[str, str]):
+    """Changes actually applied by ``p + h`` and ``p - h``, and the represented step.
+
+    ``p`` stacks a weight matrix and its bias as the last row; ``names`` name the two, for
+    the error raised where a step is lost to rounding (as the loop raises it).
+    """
     plus, minus = p + h, p - h
-    return plus - p, minus - p, plus - minus
+    step = plus - minus
+    if not step.all():
+        r, c = (int(i) for i in np.argwhere(step == 0)[0])
+        where = f"params['{names[0]}'][{r}, {c}]" if r < len(p) - 1 else \
+            f"params['{names[1]}'][{c}]"
+        raise step_lost(where, p[r, c], h)
+    return plus - p, minus - p, step
 
 
 def _target_gaps(W2, cls):
@@ -177,7 +187,7 @@ def w1_setup(params, x, cls, a1, z1, E, h) -> SimpleNamespace:
     n = x.shape[0]
     A = np.vstack([params["W1"], params["b1"][None, :]])
     xT = np.vstack([x.T, np.ones((1, n))])
-    dp, dm, step = _steps(A, h)
+    dp, dm, step = _steps(A, h, ("W1", "b1"))
     dz_max = 0.25 * max(np.abs(dp).max(), np.abs(dm).max()) * max(1.0, np.abs(x).max())
     W2 = params["W2"]
     spread = float((W2.max(axis=1) - W2.min(axis=1)).max())
@@ -222,7 +232,7 @@ def grad_w2b2(params, cls, wt, z1, E, h, delta):
     n = z1.shape[0]
     B = np.vstack([params["W2"], params["b2"][None, :]])  # (H+1, C)
     zT = np.vstack([z1.T, np.ones((1, n))])  # (H+1, N)
-    dp, dm, step = _steps(B, h)
+    dp, dm, step = _steps(B, h, ("W2", "b2"))
     s = E.sum(axis=1)  # (N,)
     n_classes = B.shape[1]
     logq = []

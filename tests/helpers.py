@@ -36,3 +36,51 @@ def assert_unchanged(before, *after):
         assert b.dtype == a.dtype and b.shape == a.shape
         assert np.array_equal(b, a, equal_nan=True) and b.tobytes() == np.asarray(a).tobytes(), \
             "a caller's array was modified"
+
+
+# --- fast finite differences against the book loop --------------------------------------
+
+# Each partial derivative of the loop carries rounding noise of about eps * |loss| / h: two
+# loss evaluations, each good to a few ulps of |loss|, over a step of 2h. A fast method has
+# noise of the same size of its own; 8 eps |loss| / h bounds the two with room for the
+# few-ulp constants. A wrong perturbation, step or target term is O(1) relative, and a
+# truncated exp series of degree 1 or 2 already misses by 25-50x this bound.
+LOOP_NOISE_FACTOR = 8
+
+
+def assert_same_as_loop(fast: dict, loop: dict, loss: float, h: float = 1e-4):
+    """Assert a fast finite-difference gradient equals the loop's, up to the loop's noise."""
+    bound = LOOP_NOISE_FACTOR * np.finfo(np.float64).eps * abs(float(loss)) / h
+    assert fast.keys() == loop.keys()
+    for k in loop:
+        assert fast[k].shape == loop[k].shape, k
+        err = float(np.max(np.abs(fast[k] - loop[k])))
+        assert err <= bound, f"{k}: max |fast - loop| = {err:.3g} > {bound:.3g}"
+
+
+def max_rel_diff(ours: dict, loop: dict) -> float:
+    """max |ours - loop| over all parameters, relative to max |loop| (issue 6's measure)."""
+    num = max(float(np.max(np.abs(ours[k] - loop[k]))) for k in loop)
+    return num / max(float(np.max(np.abs(loop[k]))) for k in loop)
+
+
+def random_net(rng, sizes, std=0.5):
+    """A TwoLayerNet with random weights and non-zero biases."""
+    import gradlab as gl
+
+    net = gl.TwoLayerNet(*sizes, weight_init_std=std, seed=rng)
+    for v in net.params.values():
+        v += rng.normal(scale=0.3, size=v.shape)
+    return net
+
+
+def targets(kind, rng, n, c):
+    """Labels, one-hot rows or soft targets (every class carries weight) for n samples."""
+    import gradlab as gl
+
+    labels = rng.integers(0, c, size=n)
+    if kind == "labels":
+        return labels
+    if kind == "one-hot":
+        return gl.one_hot(labels, c)
+    return rng.dirichlet(np.ones(c), size=n)

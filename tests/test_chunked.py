@@ -61,3 +61,9 @@ def test_batched_rejects_bad_input():
         batched_numerical_gradient(f_batch, np.ones((3, 4)), chunk_size=0)
     with pytest.raises(ValueError, match="x \\+ h == x"):
         batched_numerical_gradient(f_batch, np.full((3, 4), 1e20))
+
+
+def test_batched_raises_the_loops_step_lost_error():
+    x = np.array([1.0, 1e13])
+    with pytest.raises(gl.StepLostError, match=r"x\[1\] = 1e\+13: x \+ h == x in float64"):
+        batched_numerical_gradient(f_batch, x)

@@ -86,3 +86,17 @@ def test_rejects_bad_tasks_and_input():
         parallel_numerical_gradient(np.sum, np.ones(3), executor=ThreadPoolExecutor(1), tasks=0)
     with pytest.raises(TypeError, match="integer"):
         parallel_numerical_gradient(np.sum, np.arange(3), executor=ThreadPoolExecutor(1))
+
+
+def test_fortran_ordered_x_gives_the_loop_result():
+    # A Fortran-ordered copy used to make reshape(-1) a copy, so the loop perturbed an
+    # array f never saw and every entry came out 0.
+    x = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+
+    def f(v):
+        return 0.5 * np.sum(v**2)
+
+    with ThreadPoolExecutor(2) as pool:
+        ours = parallel_numerical_gradient(f, x, executor=pool, tasks=2)
+    np.testing.assert_array_equal(ours, gl.numerical_gradient(f, x.copy()))
+    assert np.any(ours != 0)
