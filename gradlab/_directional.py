@@ -121,7 +121,8 @@ class Directions:
         return self.estimate(*self.raw(d, lo, hi), f0, d, lo, hi)
 
 
-def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, method):
+def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, method,
+               dtype):
     """Fast mode of check_gradient (see the module docstring)."""
     size = space.size
     hs = (step if method != "complex" else 1.0) * space.scales()
@@ -138,7 +139,7 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
         change = [abs(a[-1]) * fractions[-1] for _, _, a in raws]
         if ignores_x(values, f0[0], g, change, eps_f):
             return ignores_x_result(mode="fast", method=method, safety=safety,
-                                    evaluations=ev.count, dtype=_dtype(space), checked=k)
+                                    evaluations=ev.count, dtype=dtype, checked=k)
         fourth = [em.fourth_difference(fp, fm, f0[0]) for fp, fm, _ in raws]
         probe.noise = max(em.pooled_noise(fourth), nd)
         rows = [probe.estimate(*raw, f0[0], d, 0, size) for raw, d in zip(raws, dirs,
@@ -149,7 +150,7 @@ def fast_check(ev, space, g, *, k, rng, step, safety, eps_f, eps_g, f0, worst, m
     ana, num, fd, rnd, kink, _ = (np.array(c) for c in zip(*rows, strict=True))
     result = verdict(analytic=ana, numeric=num, fd_error=fd, roundoff=rnd, kink=kink, nd=f0,
                      where=lambda j: (f"direction {j}", ()), mode="fast", method=method,
-                     safety=safety, evaluations=ev.count, dtype=_dtype(space), worst=worst,
+                     safety=safety, evaluations=ev.count, dtype=dtype, worst=worst,
                      nd_limit=np.full(k, 3 * nd))
     _slip_note(result, fd, safety, hs, k)
     if not result.ok and result.cause not in ("nondeterministic", "delta_residual"):
@@ -232,15 +233,11 @@ def _signed(rng, size):
 def _slip_note(result, fd, safety, hs, k):
     """State the directional tolerance in gradient units and the slip-through bound."""
     tol = safety * float(np.max(fd))
-    threshold = 2 * tol / float(np.median(hs))
+    threshold = 2 * tol / float(np.min(hs))  # the smallest step sees an error least
     result.slip_probability = em.slip_probability(k, 20.0)  # |error| h / tol at 10x threshold
     result.notes.append(
         f"fast mode: {k} random signed directions. An error above {threshold:.1e} in any "
         f"single element is always caught; an error 10x that size, however spread over "
         f"elements, slips past all {k} directions with probability <= "
         f"{result.slip_probability:.0e} (bound (2 tol / |error|)**k).")
-
-
-def _dtype(space):
-    return max(space.dtypes(), key=lambda d: np.finfo(d).eps)
 

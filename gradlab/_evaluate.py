@@ -19,10 +19,14 @@ class Evaluator:
         if not callable(f):
             raise TypeError(f"f must be a callable f(x) -> scalar, got {type(f).__name__}.")
         self.f, self.x, self.space, self.count = f, x, space, 0
+        self.output_dtype = None  # of f's first output: a float32 f is a float32 problem
 
     def __call__(self, where) -> float:
         self.count += 1
-        return scalar(self.f(self.x), where)
+        value = self.f(self.x)
+        if self.output_dtype is None:
+            self.output_dtype = np.asarray(value).dtype
+        return scalar(value, where)
 
     def complex_arg(self):
         """Complex copies of x (same structure) for complex-step differentiation."""

@@ -36,6 +36,7 @@ from ._evaluate import (
     verdict,
 )
 from ._space import Space, claimed_gradient
+from ._validation import dtype_eps
 from .errors import GradCheckError
 
 __all__ = ["check_gradient", "assert_gradient_close", "GradCheckResult", "GradCheckError",
@@ -144,7 +145,8 @@ def check_gradient(f: Callable, x, grad, *, mode: str = "full", method: str = "c
         space.assert_unmodified("f")
         f0b = ev("at x (second call)")
         g, eps_g = claimed_gradient(grad, space, x)
-        eps_f = em.eps_of_output(f0a, space.dtypes())
+        dtype = em.working_dtype(ev.output_dtype, space.dtypes())
+        eps_f = dtype_eps(dtype)
         rng = np.random.default_rng(seed)
         notes = []
         if method == "complex":
@@ -153,10 +155,9 @@ def check_gradient(f: Callable, x, grad, *, mode: str = "full", method: str = "c
                 notes.append(f"complex step impossible: {reason}; fell back to central "
                              f"differences.")
                 method = "central"
-        step = h if h is not None else em.default_step(
-            max(space.dtypes(), key=lambda d: np.finfo(d).eps), method)
+        step = h if h is not None else em.default_step(dtype, method)
         common = dict(step=step, safety=safety, eps_f=eps_f, eps_g=eps_g, f0=(f0a, f0b),
-                      worst=worst, method=method)
+                      worst=worst, method=method, dtype=dtype)
         if mode == "fast":
             result = fast_check(ev, space, g, k=k, rng=rng, **common)
         else:
@@ -182,7 +183,7 @@ def _complex_values(ev, space, h):
     return numeric
 
 
-def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
+def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method, dtype):
     nd = abs(f0[0] - f0[1])
     grad_round = em.GRAD_ROUNDING * eps_g * float(np.max(np.abs(g)))
     where = _where(space)
@@ -193,13 +194,13 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
         zero = np.zeros(space.size, dtype=bool)
         return verdict(analytic=g, numeric=numeric, fd_error=fd_error, roundoff=fd_error,
                        kink=zero, nd=f0, where=where, mode="full", method=method,
-                       safety=safety, evaluations=ev.count, dtype=_dtype(space), worst=worst,
+                       safety=safety, evaluations=ev.count, dtype=dtype, worst=worst,
                        nd_limit=np.zeros(space.size))
     hs = step * space.scales()
     fp, fm, steps = element_values(ev, space, hs, em.levels(method), range(space.size))
     if ignores_x(np.concatenate([fp, fm]), f0[0], g, np.abs(g) * steps[-1], eps_f):
         return ignores_x_result(mode="full", method=method, safety=safety,
-                                evaluations=ev.count, dtype=_dtype(space), checked=space.size)
+                                evaluations=ev.count, dtype=dtype, checked=space.size)
     _, _, _, delta = em.estimate(fp, fm, steps, f0[0], eps_f=eps_f, noise=nd)
     kink = em.kink_signature(fp[:2], fm[:2], steps[:2], f0[0], delta)
     fourth = em.fourth_difference(fp, fm, f0[0])[~kink]  # a kink is not noise
@@ -212,7 +213,7 @@ def _full_check(ev, space, g, *, step, safety, eps_f, eps_g, f0, worst, method):
                 (numeric, trunc, roundoff), candidates=~kink & blind)
     return verdict(analytic=g, numeric=numeric, fd_error=trunc + roundoff + grad_round,
                    roundoff=roundoff, kink=kink, nd=f0, where=where, mode="full",
-                   method=method, safety=safety, evaluations=ev.count, dtype=_dtype(space),
+                   method=method, safety=safety, evaluations=ev.count, dtype=dtype,
                    worst=worst, nd_limit=3 * nd / (steps[0] / 2))
 
 
@@ -250,10 +251,6 @@ def _where(space):
         k, idx = space.locate(i)
         return space.labels[k], idx
     return where
-
-
-def _dtype(space):
-    return max(space.dtypes(), key=lambda d: np.finfo(d).eps)
 
 
 def assert_gradient_close(f: Callable, x, grad, **opts) -> GradCheckResult:

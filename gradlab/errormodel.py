@@ -153,11 +153,15 @@ def kink_signature(fp, fm, steps, f0, delta):
     return significant & (np.abs(ratio - 0.5) > 0.25)
 
 
-def eps_of_output(value, dtypes) -> float:
-    """eps for the rounding of f: the wider of f's output dtype and the inputs' dtypes."""
-    out = np.asarray(value).dtype
-    eps_out = dtype_eps(out) if out.kind in "fc" else dtype_eps(np.float64)
-    return max([eps_out] + [dtype_eps(d) for d in dtypes])
+def working_dtype(output_dtype, dtypes) -> np.dtype:
+    """The dtype whose rounding limits the check: the least precise of f's output and x's.
+
+    A float64 ``x`` whose f computes and returns float32 is a float32 problem: its step,
+    roundoff and diagnosis must follow float32. Complex dtypes count as their real part.
+    """
+    real = [np.empty(0, d).real.dtype for d in (output_dtype, *dtypes)
+            if np.dtype(d).kind in "fc"]
+    return max(real or [np.dtype(np.float64)], key=dtype_eps)
 
 
 def delta_residual(analytic, numeric):
