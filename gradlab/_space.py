@@ -72,9 +72,6 @@ class Space:
     def dtypes(self):
         return [a.dtype for a in self.arrays]
 
-    def eps(self) -> float:
-        return max(dtype_eps(d) for d in self.dtypes())
-
     def scales(self) -> np.ndarray:
         """``max(1, |x_i|)`` for every coordinate (steps are relative above 1)."""
         return np.concatenate([np.maximum(1.0, np.abs(o.astype(np.float64)).ravel())
@@ -101,11 +98,6 @@ class Space:
         label, idx, before, after = change
         where = f"{label}[{', '.join(map(str, idx))}]" if idx else label
         raise ValueError(MUTATION.format(who=who, where=where, before=before, after=after))
-
-    def unflatten(self, flat: np.ndarray):
-        parts = [flat[a:b].reshape(arr.shape) for a, b, arr in
-                 zip(self.offsets[:-1], self.offsets[1:], self.arrays, strict=True)]
-        return dict(zip(self.keys, parts, strict=True)) if self.is_dict else parts[0]
 
     def warn_precision(self, safety: float) -> None:
         for label, dt in zip(self.labels, self.dtypes(), strict=True):

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import pytest
 
-_DEFAULTS = {"mode": "full", "method": "central", "safety": 10.0}
+from gradlab import errormodel as em
+from gradlab.check import MODES, assert_gradient_close, check_gradient
+
+_DEFAULTS = {"mode": "full", "method": "central", "safety": em.SAFETY}
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("gradlab", "gradient checking (gradlab)")
-    group.addoption("--gradcheck-mode", choices=("full", "fast"), default=None,
+    group.addoption("--gradcheck-mode", choices=MODES, default=None,
                     help="default mode of the gradcheck fixture: 'full' checks every "
                          "element, 'fast' random directions then bisection (default: full)")
-    group.addoption("--gradcheck-method", choices=("central", "richardson", "complex"),
+    group.addoption("--gradcheck-method", choices=em.METHODS,
                     default=None, help="finite-difference method (default: central)")
     group.addoption("--gradcheck-safety", type=float, default=None,
                     help="factor by which a mismatch must exceed the estimated "
@@ -52,18 +55,11 @@ class GradChecker:
         self.defaults = defaults
 
     def check(self, f, x, grad, **opts):
-        from gradlab.check import check_gradient
-
         return check_gradient(f, x, grad, **{**self.defaults, **opts})
 
     def __call__(self, f, x, grad, **opts):
         __tracebackhide__ = True
-        from gradlab.errors import GradCheckError
-
-        result = self.check(f, x, grad, **opts)
-        if not result.ok:
-            raise GradCheckError(str(result))
-        return result
+        return assert_gradient_close(f, x, grad, **{**self.defaults, **opts})
 
 
 @pytest.fixture
