@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import dtype_eps
+from .numerical import DEFAULT_H
+
 __all__ = ["sweep", "SweepResult", "theoretical_h", "FUNCTIONS", "METHODS", "BOOK_H",
            "default_steps"]
 
@@ -23,8 +26,8 @@ FUNCTIONS = ("sigmoid", "softmax-ce", "two-layer-net")
 and the TwoLayerNet loss along 8 random unit directions each."""
 
 METHODS = ("forward", "central", "richardson", "complex-step")
-BOOK_H = 1e-4
-"""The step of the book's ``numerical_diff`` and ``numerical_gradient``."""
+BOOK_H = DEFAULT_H
+"""The step of the book's ``numerical_diff`` and ``numerical_gradient`` (1e-4)."""
 
 _ORDER = {"forward": 2, "central": 3, "richardson": 5}
 
@@ -49,7 +52,7 @@ def theoretical_h(method: str, dtype) -> float | None:
     """
     if method == "complex-step":
         return None
-    return float(np.finfo(np.dtype(dtype)).eps ** (1 / _ORDER[method]))
+    return dtype_eps(dtype) ** (1 / _ORDER[method])
 
 
 @dataclass
@@ -133,24 +136,6 @@ def _unit_directions(rng, like, dtype, count=8):
     return out
 
 
-def _jax_grad(fn):
-    """Compiled float64 gradient of a JAX function, returning NumPy (dicts stay dicts)."""
-    import jax
-
-    from gradlab import reference as ref
-
-    compiled = jax.jit(jax.grad(fn))
-
-    def grad(x):
-        out = ref.to_numpy(compiled(x))
-        leaves = out.values() if isinstance(out, dict) else [out]
-        if any(v.dtype != np.float64 for v in leaves):
-            raise RuntimeError("the JAX oracle did not compute in float64 (x64 mode is off).")
-        return out
-
-    return grad
-
-
 def _problem(function: str, dtype, seed):
     """``(g, exact, scale)``: g(s) evaluates the K sample slices at step s."""
     import gradlab as gl
@@ -164,8 +149,12 @@ def _problem(function: str, dtype, seed):
     if function == "softmax-ce":
         a0 = (2.0 * rng.normal(size=(4, 10))).astype(dtype)
         t = rng.integers(0, 10, size=4)
-        grad64 = _jax_grad(lambda a: ref.cross_entropy_error.__wrapped__(
+        ce_grad = ref.grad(lambda a, t: ref.cross_entropy_error.__wrapped__(
             ref.softmax.__wrapped__(a), t))
+
+        def grad64(a):
+            return ce_grad(a, t)
+
         return _directional(lambda a: gl.cross_entropy_error(gl.softmax(a), t), a0,
                             _unit_directions(rng, a0, dtype), grad64)
     if function == "two-layer-net":
@@ -178,8 +167,8 @@ def _problem(function: str, dtype, seed):
             net.params = params
             return net.loss(x, t)
 
-        grad64 = _jax_grad(lambda params: ref.two_layer_net_loss.__wrapped__(
-            params, x.astype(np.float64), t))
+        def grad64(params):
+            return ref.grad(ref.two_layer_net_loss)(params, x.astype(np.float64), t)
 
         return _directional(loss, base, _unit_directions(rng, base, dtype), grad64)
     raise ValueError(f"function must be one of {FUNCTIONS}, got {function!r}.")
@@ -187,11 +176,11 @@ def _problem(function: str, dtype, seed):
 
 def _derivatives(g, h: float, dtype, g0) -> dict[str, np.ndarray]:
     real, cplx = np.dtype(dtype).type, np.result_type(dtype, np.complex64).type
-    central = {}
-    for step in (h, h / 2):
-        central[step] = (g(real(step)) - g(real(-step))).astype(np.float64) / (2 * step)
+    plus = {step: g(real(step)) for step in (h, h / 2)}
+    central = {step: (plus[step] - g(real(-step))).astype(np.float64) / (2 * step)
+               for step in (h, h / 2)}
     return {
-        "forward": (g(real(h)) - g0).astype(np.float64) / h,
+        "forward": (plus[h] - g0).astype(np.float64) / h,
         "central": central[h],
         "richardson": (4 * central[h / 2] - central[h]) / 3,
         "complex-step": np.imag(g(cplx(1j * h))).astype(np.float64) / h,

@@ -9,6 +9,9 @@ import warnings
 
 import numpy as np
 
+from ..check import MODES
+from ..errormodel import METHODS
+
 DESCRIPTION = """\
 Check TwoLayerNet.gradient (backpropagation) against finite differences with
 gradlab's checker and print its report: what failed and where, the worst
@@ -47,10 +50,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                       help="add an error of 1e-3 x max|grad| to one element, e.g. W1:3,4, "
                            "to see the checker find it")
     how = parser.add_argument_group("checker")
-    how.add_argument("--mode", choices=("full", "fast"), default="fast",
+    how.add_argument("--mode", choices=MODES, default="fast",
                      help="'fast' (default): random directions, then bisection; 'full': "
                           "every element (4 loss evaluations each: slow for large nets)")
-    how.add_argument("--method", choices=("central", "richardson", "complex"),
+    how.add_argument("--method", choices=METHODS,
                      default="central")
     how.add_argument("--safety", type=float, default=10.0, help="default 10")
     how.add_argument("-k", "--directions", type=int, default=4, help="fast mode, default 4")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..sweep import FUNCTIONS
+
 DESCRIPTION = """\
 Measure how the error of a finite-difference derivative depends on the step
 h, for forward, central, Richardson and complex-step differences, against the
@@ -34,7 +36,7 @@ def register(subparsers) -> argparse.ArgumentParser:
         description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--function", default="sigmoid",
-                        choices=("sigmoid", "softmax-ce", "two-layer-net"),
+                        choices=FUNCTIONS,
                         help="sigmoid at 16 points (default); softmax + cross-entropy or the "
                              "TwoLayerNet loss along 8 random unit directions")
     parser.add_argument("--dtype", nargs="+", default=["float64", "float32"],

@@ -6,6 +6,8 @@ import argparse
 import math
 import sys
 
+from ..training import GRADIENTS
+
 DESCRIPTION = """\
 Train the chapter-4 TwoLayerNet (sigmoid hidden layer, softmax output) by
 mini-batch SGD, as in section 4.5 of 'Deep Learning from Scratch', and print
@@ -49,7 +51,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     sgd.add_argument("--iterations", type=int, default=1200, metavar="N",
                      help="number of updates (default 1200 = 80 epochs of the digits)")
     sgd.add_argument("--gradient", default="backprop",
-                     choices=("backprop", "numerical", "structured"),
+                     choices=GRADIENTS,
                      help="backprop (default); numerical: the book's per-parameter loop, "
                           "2 loss evaluations per parameter per update, refused above 1e6 "
                           "evaluations unless --allow-slow; structured: the fast finite "
