@@ -6,12 +6,10 @@ Threads (BLAS via threadpoolctl, XLA via XLA_FLAGS when 1): --bench-threads N (d
 """
 
 import fnmatch
-import os
-import sys
 
 import pytest
 
-from gradlab.bench import FULL_SIZES, INPUT_SIZE
+from gradlab.bench import FULL_SIZES, INPUT_SIZE, limit_xla_to_one_thread
 
 SETS = {
     # (input, hidden, batch): the issue's grid, and a tiny one for CI
@@ -30,11 +28,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    if config.getoption("--bench-threads") == 1 and "jax" not in sys.modules:
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "intra_op_parallelism_threads" not in flags:
-            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
-                                       "intra_op_parallelism_threads=1").strip()
+    if config.getoption("--bench-threads") == 1:
+        limit_xla_to_one_thread()
 
 
 def pytest_collect_file(file_path, parent):

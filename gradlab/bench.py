@@ -167,15 +167,20 @@ DEFAULT_METHODS = tuple(m for m in METHODS if m != "parallel loop")
 LOOPS = ("book loop", "numerical_gradient", "parallel loop")
 
 
+def limit_xla_to_one_thread() -> None:
+    """Ask XLA for one CPU thread; it reads XLA_FLAGS once, so only before jax is imported."""
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "jax" not in sys.modules and "intra_op_parallelism_threads" not in flags:
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1").strip()
+
+
 def pin_threads(n: int):
     """Limit BLAS to ``n`` threads (returned context) and XLA too, if jax is not loaded yet."""
     from threadpoolctl import threadpool_limits
 
-    if "jax" not in sys.modules and n == 1:
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "intra_op_parallelism_threads" not in flags:
-            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
-                                       "intra_op_parallelism_threads=1").strip()
+    if n == 1:
+        limit_xla_to_one_thread()
     return threadpool_limits(n)
 
 

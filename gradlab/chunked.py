@@ -24,7 +24,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
 
-from ._validation import check_float_dtype, check_nonempty
+from ._validation import check_float_dtype, check_nonempty, positive_int
 from .numerical import DEFAULT_H, _check_h, _index, numerical_gradient, step_lost
 
 __all__ = ["batched_numerical_gradient", "parallel_numerical_gradient"]
@@ -210,15 +210,13 @@ def parallel_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
     """
     h = _check_h(h)
     x = np.array(_as_float(x), copy=True)
-    if tasks is None:
-        workers = getattr(executor, "_max_workers", None) or 2
-        tasks = 4 * workers
-    if isinstance(tasks, bool) or int(tasks) != tasks or tasks < 1:
-        raise ValueError(f"tasks must be a positive integer, got {tasks!r}.")
-    bounds = np.linspace(0, x.size, min(int(tasks), x.size) + 1).astype(int)
+    tasks = None if tasks is None else positive_int(tasks, "tasks")
     own = executor is None
     executor = default_executor() if own else executor
     try:
+        if tasks is None:  # four per worker of the executor actually used
+            tasks = 4 * (getattr(executor, "_max_workers", None) or 2)
+        bounds = np.linspace(0, x.size, min(tasks, x.size) + 1).astype(int)
         futures = [executor.submit(_task, f, x, int(lo), int(hi), h, batched)
                    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
         parts = [future.result() for future in futures]

@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .functions import CROSS_ENTROPY_DELTA
+from .functions import CROSS_ENTROPY_DELTA, _check_labels
 from .numerical import DEFAULT_H, _check_h, step_lost
 
 __all__ = ["structured_numerical_gradient", "series_degree"]
@@ -73,7 +73,13 @@ def targets(t, y_shape: tuple):
     n_classes = y_shape[-1]
     n_rows = int(np.prod(y_shape[:-1], dtype=int))
     if t_arr.shape != tuple(y_shape):  # labels, as cross_entropy_error decides
-        return t_arr.reshape(1, n_rows).astype(np.intp), np.ones((1, n_rows))
+        if t_arr.shape != tuple(y_shape[:-1]):
+            raise ValueError(
+                f"t has shape {t_arr.shape} but the network predicts shape {tuple(y_shape)}; "
+                f"t must be one-hot with that shape or integer labels of shape "
+                f"{tuple(y_shape[:-1])}.")
+        labels = _check_labels(t_arr, n_classes, "t")
+        return labels.reshape(1, n_rows).astype(np.intp), np.ones((1, n_rows))
     hot = t_arr.reshape(n_rows, n_classes).astype(np.float64)
     if np.all((hot == 0) | (hot == 1)) and np.all(hot.sum(axis=1) == 1):
         return np.argmax(hot, axis=1)[None, :], np.ones((1, n_rows))

@@ -149,3 +149,15 @@ def test_a_lost_step_raises_like_the_loop(rng, name, index):
         net.numerical_gradient(x, t, method="structured")
     with pytest.raises(gl.StepLostError):
         net.numerical_gradient(x, t, method="loop")
+
+
+@pytest.mark.parametrize("t, error, message", [
+    (np.array([0, -1]), ValueError, "outside 0..3"),
+    (np.array([0.0, 1.0]), TypeError, "labels must be integers"),
+    (np.array([0, 1, 2]), ValueError, r"t has shape \(3,\)"),
+])
+def test_public_function_validates_targets(rng, t, error, message):
+    # Label -1 used to wrap to the last class and give a silently wrong gradient.
+    net = random_net(rng, (5, 3, 4))
+    with pytest.raises(error, match=message):
+        structured_numerical_gradient(net.params, rng.normal(size=(2, 5)), t)
