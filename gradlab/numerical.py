@@ -34,11 +34,8 @@ def _check_h(h: float) -> float:
     return h
 
 
-def _scalar_value(fx, where):
-    """Return f's output as a scalar; ``where`` (a string or a callable) says where."""
-    if isinstance(fx, float | np.floating) and math.isfinite(fx):
-        return fx  # the fast path: one check per evaluation inside the loop
-    where = where() if callable(where) else where
+def _scalar_value(fx, where: str):
+    """Return f's output as a scalar, or raise naming ``where`` it was evaluated."""
     value = np.asarray(fx)
     if value.size != 1:
         raise ValueError(
@@ -200,9 +197,9 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
             flat_x[i] = original
         if step == 0:
             raise step_lost(f"x{_index(i, x.shape)}", original, h)
-        if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # fast path: no
-                and math.isfinite(fxh1) and math.isfinite(fxh2)):   # closure per element
-            where = lambda: f"at x{_index(i, x.shape)} +/- h"  # noqa: B023, E731
+        if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # np.float64 too
+                and math.isfinite(fxh1) and math.isfinite(fxh2)):  # slow path: only for bad
+            where = f"at x{_index(i, x.shape)} +/- h"                # or non-float64 outputs
             fxh1, fxh2 = _scalar_value(fxh1, where), _scalar_value(fxh2, where)
         flat_grad[i] = (fxh1 - fxh2) / step
     return grad
