@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ._validation import check_finite, check_float_dtype, check_nonempty, dtype_eps
-from .errors import PrecisionWarning
+from .errors import PrecisionWarning, user_stacklevel
 
 MUTATION = (
     "{who} modified x in place ({where} changed from {before!r} to {after!r}); the check "
@@ -100,17 +100,19 @@ class Space:
         raise ValueError(MUTATION.format(who=who, where=where, before=before, after=after))
 
     def warn_precision(self, safety: float) -> None:
-        for label, dt in zip(self.labels, self.dtypes(), strict=True):
-            eps = dtype_eps(dt)
-            if eps < 1e-10:
-                continue
-            rel = eps ** (2 / 3)
-            warnings.warn(
-                f"{'x' if label == 'x' else repr(label)} is {dt}: finite differences in "
-                f"{dt} are accurate to about eps**(2/3) = {rel:.1e} relative, so the check "
-                f"cannot see an error below ~{safety * rel:.0e} x max|grad|. Check in float64 "
-                f"(x.astype(np.float64)) for a sharp verdict.",
-                PrecisionWarning, stacklevel=4)
+        """One warning naming every array narrower than float64, with what that costs."""
+        narrow = [(label, dt) for label, dt in zip(self.labels, self.dtypes(), strict=True)
+                  if dtype_eps(dt) >= 1e-10]
+        if not narrow:
+            return
+        dt = max((d for _, d in narrow), key=dtype_eps)
+        rel = dtype_eps(dt) ** (2 / 3)
+        names = ", ".join(("x" if label == "x" else repr(label)) + f" ({d})" for label, d in narrow)
+        warnings.warn(
+            f"{names}: finite differences in {dt} are accurate to about eps**(2/3) = "
+            f"{rel:.1e} relative, so the check cannot see an error below ~{safety * rel:.0e} "
+            f"x max|grad|. Check in float64 (x.astype(np.float64)) for a sharp verdict.",
+            PrecisionWarning, stacklevel=user_stacklevel())
 
 
 def claimed_gradient(grad, space: Space, x) -> tuple[np.ndarray, float]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import as_float_array
-from .errors import DivergenceWarning, StepLostError
+from .errors import DivergenceWarning, StepLostError, user_stacklevel
 from .numerical import numerical_gradient
 
 __all__ = ["gradient_descent"]
@@ -89,5 +89,5 @@ def _warn_diverged(step: int, lr: float, x: np.ndarray) -> None:
         f"gradient descent diverged after {step} steps (lr = {lr:g}; max |x| = "
         f"{np.max(np.abs(x)):.3g}); stopped there. Use a smaller learning rate.",
         DivergenceWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )

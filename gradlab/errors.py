@@ -4,6 +4,9 @@ They live in one light module so that every part of gradlab (and a user's
 ``except`` clause) can name them without importing JAX or the checker.
 """
 
+import os
+import sys
+
 __all__ = [
     "GradlabWarning",
     "PrecisionWarning",
@@ -11,6 +14,20 @@ __all__ = [
     "StepLostError",
     "GradCheckError",
 ]
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes ``warnings.warn`` point at the first caller outside gradlab.
+
+    Call it in the function that calls ``warnings.warn``; however deep inside gradlab that
+    function sits (``gradient_descent`` -> ``numerical_gradient``, the pytest plugin ->
+    ``check_gradient``), the warning names the user's line.
+    """
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class GradlabWarning(UserWarning):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validation import check_float_dtype, check_nonempty, dtype_eps
-from .errors import PrecisionWarning, StepLostError
+from .errors import PrecisionWarning, StepLostError, user_stacklevel
 
 __all__ = ["numerical_diff", "numerical_gradient", "step_lost", "DEFAULT_H"]
 
@@ -119,7 +119,7 @@ def _warn_if_narrow(x: np.ndarray, h: float) -> None:
         f"Use x.astype(np.float64) for a trustworthy gradient, or h ~ eps**(1/3) "
         f"= {eps ** (1 / 3):.0e}.",
         PrecisionWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

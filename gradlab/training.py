@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from ._validation import positive_int
-from .errors import DivergenceWarning
+from .errors import DivergenceWarning, user_stacklevel
 
 __all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS",
            "DIVERGENCE_FACTOR"]
@@ -231,7 +231,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         except ValueError as exc:
             if i == 0:
                 raise
-            return _diverge(hist, i, f"the forward pass failed ({exc})", kept=i, stacklevel=4)
+            return _diverge(hist, i, f"the forward pass failed ({exc})", kept=i)
         hist.epoch.append(round(i / ipe, 3))
         hist.iteration.append(i)
         hist.loss.append(loss)
@@ -241,7 +241,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
         if loss > limit:
             return _diverge(hist, i, f"the training loss rose to {loss:.3g}, more than "
                                      f"{DIVERGENCE_FACTOR:g} x max(initial loss, loss of a "
-                                     f"uniform guess) = {limit:.3g}", kept=i, stacklevel=4)
+                                     f"uniform guess) = {limit:.3g}", kept=i)
         return True
 
     record(0)
@@ -280,7 +280,7 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     return hist
 
 
-def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int, stacklevel: int = 3) -> bool:
+def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int) -> bool:
     """Mark the history as diverged and warn at ``train``'s caller; return False (stop)."""
     hist.diverged = True
     hist.message = (
@@ -289,5 +289,5 @@ def _diverge(hist: TrainingHistory, i: int, what: str, *, kept: int, stacklevel:
         f"weights blew up; lower the learning rate (try {hist.learning_rate / 10:g}). "
         f"Training stopped; the network keeps the weights of iteration {kept}."
     )
-    warnings.warn(hist.message, DivergenceWarning, stacklevel=stacklevel)
+    warnings.warn(hist.message, DivergenceWarning, stacklevel=user_stacklevel())
     return False

@@ -29,6 +29,22 @@ def test_narrow_dtype_warned_with_expected_error(dtype, rel):
         check_gradient(sq, x, 2 * x)
 
 
+def test_float32_params_warn_once_at_the_callers_line():
+    net = gl.TwoLayerNet(3, 2, 2, weight_init_std=0.5, seed=0)
+    params = {k: v.astype(np.float32) for k, v in net.params.items()}
+    x, t = np.ones((2, 3), dtype=np.float32), np.array([0, 1])
+
+    def f(p):
+        net.params = p
+        return net.loss(x, t)
+
+    with pytest.warns(gl.PrecisionWarning) as caught:
+        check_gradient(f, params, {k: np.zeros_like(v) for k, v in params.items()})
+    narrow = [w for w in caught if issubclass(w.category, gl.PrecisionWarning)]
+    assert len(narrow) == 1 and "'W1' (float32), 'b1' (float32)" in str(narrow[0].message)
+    assert narrow[0].filename == __file__
+
+
 def test_read_only_x_refused():
     x = np.array([1.0, 2.0])
     x.flags.writeable = False

@@ -36,7 +36,19 @@ def test_book_gradient_json_names_delta_residual(tmp_path, capsys):
 
 def test_float32_warns_in_output(capsys):
     assert main(["check", *SMALL, "--dtype", "float32"]) == 0
-    assert "warning: 'W1' is float32" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.count("warning: 'W1' (float32), 'b1' (float32)") == 1
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_injected_error_is_caught_in_float32_too(capsys, mode):
+    # The injected error is sized above what the float32 check can see, as the warning says.
+    assert main(["check", *SMALL, "--dtype", "float32", "--inject", "W1:1,1",
+                 "--mode", mode]) == 1
+    out = capsys.readouterr().out
+    assert "injected" in out and "gradient check FAILED" in out
+    if mode == "full":  # fast mode's bisection cannot always localise a float32-sized error
+        assert "FAILED at W1[1, 1]" in out
 
 
 @pytest.mark.parametrize("spec", ["X:1,1", "W1:99,0", "W1"])

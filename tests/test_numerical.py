@@ -146,6 +146,14 @@ def test_float32_warns_with_the_expected_error():
     assert grad.dtype == np.float32
 
 
+def test_precision_warning_points_at_the_user_even_from_inside_gradlab():
+    # gradient_descent -> numerical_gradient -> warn: the warning names this file's line.
+    with pytest.warns(gl.PrecisionWarning) as caught:
+        gl.gradient_descent(lambda v: np.sum(v * v), np.array([0.5], dtype=np.float32),
+                            step_num=1)
+    assert {w.filename for w in caught} == {__file__}
+
+
 def test_float16_step_is_lost_to_rounding():
     # float16 numbers near 0.5 are 4.9e-4 apart: 0.5 + 1e-4 rounds back to 0.5.
     x = np.array([0.5], dtype=np.float16)

@@ -47,8 +47,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                       help="'exact': TwoLayerNet.gradient (default); 'book': the book's "
                            "(y - t)/N, which ignores the loss's delta = 1e-7")
     what.add_argument("--inject", metavar="PARAM:I,J", default=None,
-                      help="add an error of 1e-3 x max|grad| to one element, e.g. W1:3,4, "
-                           "to see the checker find it")
+                      help="add an error to one element, e.g. W1:3,4, to see the checker "
+                           "find it: 1e-3 x max|grad| in float64, 2.4e-2 x max|grad| in "
+                           "float32 (100x what float32 can resolve). On a large float32 net "
+                           "fast mode can still miss it; --mode full will not")
     how = parser.add_argument_group("checker")
     how.add_argument("--mode", choices=MODES, default="fast",
                      help="'fast' (default): random directions, then bisection; 'full': "
@@ -103,7 +105,11 @@ def run(args) -> int:
         except ValueError as exc:
             print(f"gradlab check: {exc}", file=sys.stderr)
             return 2
-        grads[name][index] += 1e-3 * max(float(np.max(np.abs(g))) for g in grads.values())
+        # 100x above what the check can see in this dtype (safety * eps**(2/3), as its
+        # precision warning says), and at least 1e-3: a planted bug the check must find.
+        size = max(1e-3, 100 * args.safety * float(np.finfo(dtype).eps) ** (2 / 3))
+        planted = size * max(float(np.max(np.abs(g))) for g in grads.values())
+        grads[name][index] += planted
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", gl.PrecisionWarning)
         result = gl.check_gradient(lambda params: net.loss(x, t), net.params, grads,
@@ -111,7 +117,8 @@ def run(args) -> int:
                                    k=args.directions, seed=args.seed)
     p = sum(v.size for v in net.params.values())
     print(f"TwoLayerNet({args.input_size}, {args.hidden_size}, {args.output_size}), batch "
-          f"{args.batch}, {args.dtype}, {p} parameters, {args.gradient} gradient")
+          f"{args.batch}, {args.dtype}, {p} parameters, {args.gradient} gradient"
+          + (f", injected +{planted:.2e} at {args.inject}" if args.inject else ""))
     for w in caught:
         print(f"warning: {w.message}")
     print(result)
