@@ -86,3 +86,35 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
         failed = [r for r in records if r.function == function and r.status == "fail"]
         assert failed and text in failed[0].message, function
     assert status["TwoLayerNet"] == {"skip"}
+
+
+def test_a_thread_left_running_by_the_target_does_not_hang_verify(tmp_path):
+    # The worker used to wait for every non-daemon thread before exiting, and the parent
+    # waited for the worker without a limit: verify hung forever.
+    (tmp_path / "threads.py").write_text(
+        "import threading, time\n"
+        "import numpy as np\n\n"
+        "def sigmoid(x):\n"
+        "    threading.Thread(target=time.sleep, args=(1e9,)).start()\n"
+        "    return 1 / (1 + np.exp(-x))\n")
+    done = []
+
+    def verify():
+        done.append(run_target("file", str(tmp_path / "threads.py"), "threads.py",
+                               quick=True, timeout=5.0, grace=2.0))
+
+    import threading
+
+    runner = threading.Thread(target=verify, daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert done, "verify hung on a target that left a thread running"
+    assert any(r.function == "sigmoid" and r.status == "pass" for r in done[0])
+
+
+def test_json_to_stdout_is_pure_json(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", str(tmp_path / "cache"))
+    assert main(["verify", "--quick", "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["status"] == "pass"
+    assert "cross_entropy_error" in captured.err

@@ -87,7 +87,9 @@ def run(args) -> int:
         records = []
         for (kind, where), label in zip(resolved, args.targets, strict=True):
             records += run_target(kind, where, label, **options)
-    print(format_report(records, verbose=args.verbose))
+    # with --json -, stdout carries the JSON alone and the table goes to stderr
+    out = sys.stderr if args.json == "-" else sys.stdout
+    print(format_report(records, verbose=args.verbose), file=out)
     if args.json:
         from gradlab.report import write_json
 

@@ -123,13 +123,21 @@ def _run_worker(options, records, done, on_record, timeout, grace):
                 line = "timeout"
             if line == "timeout" or (line is not None and time.monotonic() > deadline):
                 _kill(proc)
+                if finished:  # every check reported; only the exit hung
+                    return True, None
                 why = (f"did not return within {timeout + grace:g} s and ignored the time "
                        f"limit; its worker was killed" if current else
+                       "the worker stopped answering between two checks and was killed"
+                       if started_any else
                        f"loading took more than {STARTUP:g} s; the worker was killed")
                 _add(records, done, on_record, _lost(options, current, why))
                 return False, current
-            if line is None:  # the worker ended
-                code = proc.wait()
+            if line is None:  # the worker closed its output: it ended, or is about to
+                try:
+                    code = proc.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    _kill(proc)
+                    code = proc.wait()
                 if finished:
                     return True, None
                 tail = _tail(errors)

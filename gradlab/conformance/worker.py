@@ -103,4 +103,8 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # os._exit: a thread the learner's code started must not keep the worker alive
+    os._exit(status)
