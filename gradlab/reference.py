@@ -28,7 +28,7 @@ from .functions import CROSS_ENTROPY_DELTA  # noqa: E402
 __all__ = [
     "step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad", "identity_function",
     "softmax", "mean_squared_error", "cross_entropy_error", "simple_net_loss",
-    "two_layer_net_predict", "two_layer_net_loss", "grad", "to_numpy",
+    "two_layer_net_predict", "two_layer_net_loss", "grad", "to_numpy", "float64_only",
 ]
 
 
@@ -37,7 +37,7 @@ def _jit(fn):
     return jax.jit(fn, static_argnames=static)
 
 
-def _float64_only(fn):
+def float64_only(fn):
     """Decorate a twin: jit it, make its inputs float64, and make a float32 result an error."""
     jitted = _jit(fn)
 
@@ -65,43 +65,43 @@ def _as_f64(a):
     return arr.astype(jnp.float64)
 
 
-@_float64_only
+@float64_only
 def step_function(x):
     return (x > 0).astype(jnp.float64)
 
 
-@_float64_only
+@float64_only
 def sigmoid(x):
     return jax.nn.sigmoid(x)
 
 
-@_float64_only
+@float64_only
 def sigmoid_grad(x):
     return jax.vmap(jax.grad(jax.nn.sigmoid))(x.reshape(-1)).reshape(x.shape)
 
 
-@_float64_only
+@float64_only
 def relu(x):
     return jnp.maximum(x, 0.0)
 
 
-@_float64_only
+@float64_only
 def relu_grad(x):
     """The book's convention, 1 at 0 (``jax.grad(relu)`` gives 0 there)."""
     return (x >= 0).astype(jnp.float64)
 
 
-@_float64_only
+@float64_only
 def identity_function(x):
     return x
 
 
-@_float64_only
+@float64_only
 def softmax(a):
     return jax.nn.softmax(a, axis=-1)
 
 
-@_float64_only
+@float64_only
 def mean_squared_error(y, t):
     return 0.5 * jnp.sum((y - t) ** 2)
 
@@ -114,12 +114,12 @@ def _cross_entropy(y, t, delta):
     return -jnp.sum(jnp.log(picked + delta)) / y2.shape[0]
 
 
-@_float64_only
+@float64_only
 def cross_entropy_error(y, t, *, delta=CROSS_ENTROPY_DELTA):
     return _cross_entropy(y, t, delta)
 
 
-@_float64_only
+@float64_only
 def simple_net_loss(W, x, t, *, delta=CROSS_ENTROPY_DELTA):
     """Loss of the section 4.4.2 net as a function of its weights."""
     return _cross_entropy(jax.nn.softmax(x @ W, axis=-1), t, delta)
@@ -130,12 +130,12 @@ def _predict(params, x):
     return jax.nn.softmax(z1 @ params["W2"] + params["b2"], axis=-1)
 
 
-@_float64_only
+@float64_only
 def two_layer_net_predict(params, x):
     return _predict(params, x)
 
 
-@_float64_only
+@float64_only
 def two_layer_net_loss(params, x, t, *, delta=CROSS_ENTROPY_DELTA):
     """``TwoLayerNet.loss`` as a pure function of ``params`` (a dict W1 b1 W2 b2)."""
     return _cross_entropy(_predict(params, x), t, delta)
@@ -148,7 +148,7 @@ def grad(fn, argnums=0):
     Dicts of parameters stay dicts.
     """
     raw = getattr(fn, "__wrapped__", fn)
-    checked = _float64_only(functools.wraps(raw)(jax.grad(raw, argnums=argnums)))
+    checked = float64_only(functools.wraps(raw)(jax.grad(raw, argnums=argnums)))
 
     def wrapper(*args, **kwargs):
         return to_numpy(checked(*args, **kwargs))

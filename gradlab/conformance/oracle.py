@@ -1,12 +1,10 @@
-"""The JAX oracle as the checks use it: ``gradlab.reference``'s twins, jit-compiled once
-per shape (eager JAX compiles every primitive separately, which made a run 3x slower),
-plus the exact third derivatives that bound a finite difference's truncation error."""
+"""The JAX oracle as the checks use it: ``gradlab.reference``'s twins (jitted there, float64
+checked) called by name, plus the exact third derivatives that bound a finite difference's
+truncation error, and the on-disk compilation cache of ``gradlab verify``."""
 
 from __future__ import annotations
 
 import functools
-
-import numpy as np
 
 __all__ = ["value", "grad", "third_derivatives", "enable_compilation_cache"]
 
@@ -38,34 +36,18 @@ def enable_compilation_cache() -> str | None:
     return folder
 
 
-@functools.cache
-def _jitted(name: str, kind: str):
-    import jax
-
-    from gradlab import reference
-
-    pure = getattr(reference, name).__wrapped__
-    if kind == "value":
-        return jax.jit(pure)
-    if kind == "grad":
-        return jax.jit(jax.grad(pure))
-    return jax.jit(functools.partial(_third, pure))
-
-
-def _args(args):
-    from gradlab import reference
-
-    return [reference._as_f64(a) for a in args]
-
-
 def value(name: str, *args, **kwargs):
     """``gradlab.reference.<name>(*args, **kwargs)`` as a NumPy float64 array."""
-    return _checked(_jitted(name, "value")(*_args(args), **kwargs))
+    from gradlab import reference
+
+    return reference.to_numpy(getattr(reference, name)(*args, **kwargs))
 
 
 def grad(name: str, *args, **kwargs):
     """Gradient of ``gradlab.reference.<name>`` with respect to its first argument."""
-    return _checked(_jitted(name, "grad")(*_args(args), **kwargs))
+    from gradlab import reference
+
+    return reference.grad(getattr(reference, name))(*args, **kwargs)
 
 
 def third_derivatives(name: str, *args):
@@ -73,7 +55,23 @@ def third_derivatives(name: str, *args):
 
     Same structure as the first argument (an array or a dict of arrays).
     """
-    return _checked(_jitted(name, "third")(*_args(args)))
+    from gradlab import reference
+
+    return reference.to_numpy(_third_of(name)(*args))
+
+
+@functools.cache
+def _third_of(name: str):
+    """The jitted, float64-checked third derivatives of one reference twin."""
+    from gradlab import reference
+
+    pure = getattr(reference, name).__wrapped__
+
+    def third(first, *rest):
+        return _third(pure, first, *rest)
+
+    third.__name__ = f"third_derivatives_of_{name}"
+    return reference.float64_only(third)
 
 
 def _third(pure, first, *rest):
@@ -95,13 +93,3 @@ def _third(pure, first, *rest):
         return jax.jvp(d2, (0.0,), (1.0,))[1]
 
     return unravel(jax.vmap(along)(jnp.eye(flat.size, dtype=flat.dtype)))
-
-
-def _checked(tree):
-    if isinstance(tree, dict):
-        return {k: _checked(v) for k, v in tree.items()}
-    out = np.asarray(tree)
-    if out.dtype.kind == "f" and out.dtype != np.float64:
-        raise RuntimeError(f"the oracle computed in {out.dtype}, not float64: JAX's x64 mode "
-                           f"was switched off after gradlab.reference was imported.")
-    return out
