@@ -9,6 +9,7 @@ import numpy as np
 from . import errormodel as em
 from ._checkresult import HINTS, Entry, GradCheckResult
 from ._space import Space, scalar
+from ._validation import is_narrow
 from .numerical import step_lost
 
 
@@ -91,7 +92,7 @@ def verdict(*, analytic, numeric, fd_error, roundoff, kink, nd, where, mode, met
         bad |= tol >= 0.1 * np.max(np.abs(analytic))
     denom = np.maximum(np.abs(analytic), np.abs(numeric))
     rel = np.divide(resid, denom, out=np.zeros_like(resid), where=denom > 0)
-    narrow = np.finfo(dtype).eps > 1e-10
+    narrow = is_narrow(dtype)
     cause = diagnose(bad, analytic, numeric, fd_error, roundoff, kink, nd_noise=nd_noise,
                      nd_limit=nd_limit, narrow=narrow, safety=safety)
     order = np.argsort(-np.divide(resid, tol, out=np.full_like(resid, np.inf), where=tol > 0),

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 
-from ._validation import check_finite, check_float_dtype, check_nonempty, dtype_eps
+from ._validation import check_finite, check_float_dtype, check_nonempty, dtype_eps, is_narrow
 from .errors import PrecisionWarning, user_stacklevel
 
 MUTATION = (
@@ -102,7 +102,7 @@ class Space:
     def warn_precision(self, safety: float) -> None:
         """One warning naming every array narrower than float64, with what that costs."""
         narrow = [(label, dt) for label, dt in zip(self.labels, self.dtypes(), strict=True)
-                  if dtype_eps(dt) >= 1e-10]
+                  if is_narrow(dt)]
         if not narrow:
             return
         dt = max((d for _, d in narrow), key=dtype_eps)

@@ -25,6 +25,16 @@ def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
     return arr
 
 
+NARROW_EPS = 1e-10
+"""A dtype whose eps is above this (float32, float16) is narrower than float64: finite
+differences in it need warnings, larger steps and a roundoff diagnosis."""
+
+
+def is_narrow(dtype) -> bool:
+    """True for float16/float32 (and complex64): eps above :data:`NARROW_EPS`."""
+    return dtype_eps(dtype) > NARROW_EPS
+
+
 def positive_int(value, name: str) -> int:
     """Return ``value`` as an int, or raise if it is not a positive whole number."""
     if isinstance(value, bool) or not float(value).is_integer() or value < 1:

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import dtype_eps
+from ._validation import NARROW_EPS, dtype_eps
 
 SAFETY = 10.0
 """A mismatch counts only when it exceeds SAFETY times the estimated FD error."""
@@ -76,7 +76,7 @@ DELTA_RESIDUAL_MAX = 1e-4
 # (a flat f, or float32): such coordinates are measured again at 4h (then 16h), and the
 # estimate with the smaller error bound is kept.
 REFINE_RATIO = 1.0
-REFINE_ABOVE_EPS = 1e-10  # float64's base accuracy (~eps**(2/3) = 4e-11) needs no refinement
+REFINE_ABOVE_EPS = NARROW_EPS  # float64's base accuracy (~eps**(2/3) = 4e-11) needs none
 REFINE_FACTORS = (4.0, 16.0)
 
 METHODS = ("central", "richardson", "complex")

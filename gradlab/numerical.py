@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_float_dtype, check_nonempty, dtype_eps
+from ._validation import check_float_dtype, check_nonempty, dtype_eps, is_narrow
 from .errors import PrecisionWarning, StepLostError, user_stacklevel
 
 __all__ = ["numerical_diff", "numerical_gradient", "step_lost", "DEFAULT_H"]
@@ -110,9 +110,9 @@ def _index(flat_index: int, shape: tuple) -> str:
 
 
 def _warn_if_narrow(x: np.ndarray, h: float) -> None:
-    eps = dtype_eps(x.dtype)
-    if eps < 1e-10:
+    if not is_narrow(x.dtype):
         return
+    eps = dtype_eps(x.dtype)
     warnings.warn(
         f"x is {x.dtype}: with h = {h:g} the roundoff error of each partial derivative "
         f"is about eps*|f|/h = {eps / h:.1e} x |f(x)| (eps = {eps:.1e}). "
