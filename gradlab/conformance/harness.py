@@ -99,7 +99,7 @@ class Harness:
         Hypothesis examples per search (0 turns searches off, as ``--quick`` does).
     """
 
-    def __init__(self, impl, *, examples: int = 25):
+    def __init__(self, impl, *, examples: int):
         self.impl = impl
         self.examples = examples
         self.side_effects: list[tuple[str, str, str]] = []  # (severity, message, call)
