@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._validation import nonnegative_finite, one_of, positive_int
+
 __all__ = ["book_numerical_gradient", "METHODS", "Problem", "run_bench", "fit_slope",
-           "pin_threads", "time_call", "spread"]
+           "pin_threads", "time_call", "spread", "max_rel_diff"]
 
 INPUT_SIZE, OUTPUT_SIZE = 784, 10
 FULL_SIZES = ((10, 100), (25, 100), (50, 100), (100, 100), (50, 1), (50, 10))
@@ -110,7 +112,7 @@ def _jax_grad(p: Problem):
 
 
 def _structured_jax(p: Problem):
-    from .jaxfd import jax_numerical_gradient
+    from .fastfd.jax_kernel import jax_numerical_gradient
 
     run = lambda: jax_numerical_gradient(p.net.params, p.x, p.t)  # noqa: E731
     run()  # compile outside the timed region
@@ -120,7 +122,7 @@ def _structured_jax(p: Problem):
 def _parallel(p: Problem):
     import functools
 
-    from .chunked import default_executor, parallel_numerical_gradient
+    from .fastfd.chunked import default_executor, parallel_numerical_gradient
 
     executor = default_executor()
     shapes = {k: v.shape for k, v in p.net.params.items()}
@@ -179,6 +181,7 @@ def pin_threads(n: int):
     """Limit BLAS to ``n`` threads (returned context) and XLA too, if jax is not loaded yet."""
     from threadpoolctl import threadpool_limits
 
+    n = positive_int(n, "threads")
     if n == 1:
         limit_xla_to_one_thread()
     return threadpool_limits(n)
@@ -211,8 +214,17 @@ def spread(times: list[float]) -> float | None:
     return float((hi - lo) / mid)
 
 
-def _max_rel_diff(grads, loop) -> float | None:
-    if not isinstance(grads, dict) or loop is None:
+def max_rel_diff(grads, loop) -> float | None:
+    """max |grads - loop| over all parameters, relative to max |loop| (issue 6's measure).
+
+    None when either is not a gradient dict (a method that returns a loss).
+
+    Examples
+    --------
+    >>> np.allclose(max_rel_diff({"W": np.array([1.0, 2.1])}, {"W": np.array([1.0, 2.0])}), 0.05)
+    True
+    """
+    if not isinstance(grads, dict) or not isinstance(loop, dict):
         return None
     num = max(float(np.max(np.abs(grads[k] - loop[k]))) for k in loop)
     return num / max(float(np.max(np.abs(loop[k]))) for k in loop)
@@ -233,10 +245,12 @@ def run_bench(sizes: Iterable[tuple[int, int]], methods: Iterable[str] = DEFAULT
     """
     from tqdm import tqdm
 
-    methods, sizes = list(methods), list(sizes)
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}; choose from {list(METHODS)}.")
+    methods = [one_of(m, tuple(METHODS), "methods") for m in methods]
+    sizes = [(positive_int(hidden, "hidden size"), positive_int(batch, "batch size"))
+             for hidden, batch in sizes]
+    input_size, max_runs = positive_int(input_size, "input_size"), positive_int(max_runs,
+                                                                                "max_runs")
+    min_time, rounds = nonnegative_finite(min_time, "min_time"), positive_int(rounds, "rounds")
     first = ("forward", "numerical_gradient", "book loop")
     order = sorted(methods, key=lambda m: first.index(m) if m in first else len(first))
     bar = tqdm(total=len(methods) * len(sizes) * rounds, disable=not progress, unit="run",
@@ -271,7 +285,7 @@ def _record(problem: Problem, name: str, times: list[float], result, loop) -> di
         output=problem.output_size, batch=problem.batch, P=problem.P,
         evaluations=2 * problem.P if evals == "2P" else (1 if evals == "1" else None),
         times=times, median=float(np.median(times)), spread=spread(times),
-        max_rel_diff=_max_rel_diff(result, loop))
+        max_rel_diff=max_rel_diff(result, loop))
 
 
 def _add_ratios(group: list[dict]) -> None:

@@ -4,6 +4,11 @@ Each subcommand lives in ``gradlab/commands/<name>.py`` and provides
 ``register(subparsers)``, which adds its parser and sets ``handler`` to a
 function ``run(args) -> int``. Command modules import only the standard
 library and NumPy at import time, so ``gradlab --help`` stays fast.
+
+Options are validated while they are parsed (:mod:`gradlab.commands.options`):
+a bad value exits 2 naming the option, before anything runs. A gradlab input
+error that only shows later (data that does not fit the network, say) also
+exits 2 with its message, never with a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import importlib.util
 import sys
 
 from . import __version__
+from .errors import GradlabError
 
 COMMANDS = ("verify", "check", "train", "sweep", "bench")
 
@@ -41,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args))
+    except GradlabError as exc:
+        print(f"gradlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -10,12 +10,21 @@ book's layout ``(x_train, t_train), (x_test, t_test)``.
 from __future__ import annotations
 
 import gzip
+import math
 import pickle
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from ._validation import (
+    as_numeric_array,
+    check_finite,
+    check_seed,
+    fraction,
+    readable_path,
+)
+from .errors import GradlabValueError
 from .functions import one_hot
 
 __all__ = ["load_digits", "load_mnist", "read_idx", "train_test_split", "MNIST_FILES"]
@@ -29,6 +38,12 @@ MNIST_FILES = {
 """The IDX file names of each part of MNIST (a ``.gz`` suffix is also accepted)."""
 
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+MAX_IDX_DIMS = 32
+"""Most dimensions an IDX header may declare: NumPy 1's limit (MNIST files have 1 or 3)."""
+
+PIXEL_RANGE = (0, 255)
+"""Values an MNIST image may hold (uint8 grey levels; float images must lie inside too)."""
 
 
 def train_test_split(x, t, *, test_fraction: float = 0.2, seed=0):
@@ -44,12 +59,14 @@ def train_test_split(x, t, *, test_fraction: float = 0.2, seed=0):
     >>> np.allclose(np.bincount(tb), [2, 2]) and len(xa) == 6
     True
     """
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}.")
-    x, t = np.asarray(x), np.asarray(t)
+    test_fraction = fraction(test_fraction, "test_fraction")
+    x, t = as_numeric_array(x, "x"), as_numeric_array(t, "t")
+    if x.ndim == 0 or t.ndim != 1:
+        raise GradlabValueError(f"x has shape {x.shape} and t shape {t.shape}; pass one sample "
+                                f"per row of x and one label per sample in t.")
     if len(x) != len(t):
-        raise ValueError(f"x has {len(x)} samples but t has {len(t)}; they must match.")
-    rng = np.random.default_rng(seed)
+        raise GradlabValueError(f"x has {len(x)} samples but t has {len(t)}; they must match.")
+    rng = np.random.default_rng(check_seed(seed))
     test_idx = []
     for label in np.unique(t):
         members = rng.permutation(np.flatnonzero(t == label))
@@ -93,6 +110,8 @@ def load_digits(normalize: bool = True, one_hot_label: bool = False, *,
     >>> x.shape[1] == 64 and np.allclose([x.min(), x.max()], [0, 1]) and len(x) + len(xt) == 1797
     True
     """
+    fraction(test_fraction, "test_fraction")  # before the slow import of scikit-learn
+    check_seed(seed)
     from sklearn.datasets import load_digits as _sk_load_digits
 
     bunch = _sk_load_digits()
@@ -114,7 +133,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (EOFError, OSError, zlib.error) as exc:
-        raise ValueError(f"{path}: the gzip stream is truncated or corrupt ({exc}).") from None
+        raise GradlabValueError(f"{path}: the gzip stream is truncated or corrupt ({exc}).") \
+            from None
 
 
 def read_idx(path) -> np.ndarray:
@@ -147,23 +167,26 @@ def read_idx(path) -> np.ndarray:
     >>> np.allclose(read_idx(p), [7, 3])
     True
     """
-    path = Path(path)
+    path = readable_path(path, "path")
     raw = _read_bytes(path)
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise ValueError(
+        raise GradlabValueError(
             f"{path}: not an IDX file (wrong magic number {raw[:4].hex() or 'empty'}; expected "
             f"00 00, a type code such as 08, and the number of dimensions)."
         )
     ndim = raw[3]
+    if ndim > MAX_IDX_DIMS:
+        raise GradlabValueError(f"{path}: the IDX header declares {ndim} dimensions, more than "
+                                f"the {MAX_IDX_DIMS} an array can have; the file is corrupt.")
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"{path}: truncated IDX header ({len(raw)} bytes, need {header}).")
+        raise GradlabValueError(f"{path}: truncated IDX header ({len(raw)} bytes, need {header}).")
     shape = tuple(int(d) for d in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if len(raw) != expected:
         state = "truncated" if len(raw) < expected else "longer than its header says"
-        raise ValueError(
+        raise GradlabValueError(
             f"{path}: file is {state}: header promises shape {shape} "
             f"({expected} bytes) but it has {len(raw)} bytes. Re-copy the file."
         )
@@ -188,13 +211,13 @@ def _load_pickle(path: Path) -> dict:
         with path.open("rb") as fh:
             data = _ArraysOnlyUnpickler(fh).load()
     except _RefusedObject as exc:
-        raise ValueError(f"{path}: refused: {exc}.") from None
+        raise GradlabValueError(f"{path}: refused: {exc}.") from None
     except (EOFError, pickle.UnpicklingError, ValueError) as exc:
-        raise ValueError(f"{path}: not a readable mnist.pkl (truncated or corrupt: {exc}).") \
-            from None
+        raise GradlabValueError(f"{path}: not a readable mnist.pkl (truncated or corrupt: "
+                                f"{exc}).") from None
     missing = [k for k in MNIST_FILES if not isinstance(data, dict) or k not in data]
     if missing:
-        raise ValueError(
+        raise GradlabValueError(
             f"{path}: the pickle must be a dict with keys {list(MNIST_FILES)} (the book's "
             f"mnist.pkl); missing {missing}."
         )
@@ -227,25 +250,38 @@ class _ArraysOnlyUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+def _check_pixels(images: np.ndarray, source: str) -> np.ndarray:
+    images = as_numeric_array(images, source)
+    check_finite(images, source)
+    low, high = PIXEL_RANGE
+    if images.size and (images.min() < low or images.max() > high):
+        raise GradlabValueError(
+            f"{source}: pixels must lie in {low}..{high} (grey levels), found "
+            f"{images.min()}..{images.max()}; is this an image file of MNIST?")
+    return images
+
+
 def _check_part(images, labels, img_src, label_src, num_classes=10):
+    images = _check_pixels(images, img_src)
+    labels = as_numeric_array(labels, label_src)
     if images.ndim == 2:
         side = int(round(np.sqrt(images.shape[1])))
         images = images.reshape(len(images), side, side) if side * side == images.shape[1] \
             else images.reshape(len(images), 1, -1)
     if images.ndim != 3 or labels.ndim != 1:
-        raise ValueError(
+        raise GradlabValueError(
             f"{img_src}: images must have shape (N, rows, cols) or (N, pixels) and labels "
             f"shape (N,); got {images.shape} and {labels.shape} (from {label_src})."
         )
     if len(labels) == 0:
-        raise ValueError(f"{label_src}: no labels (0 samples); the file is empty.")
+        raise GradlabValueError(f"{label_src}: no labels (0 samples); the file is empty.")
     if len(images) != len(labels):
-        raise ValueError(
+        raise GradlabValueError(
             f"{label_src}: {len(labels)} labels for {len(images)} images in {img_src}; "
             f"the files do not belong together (or one is truncated)."
         )
     if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= num_classes:
-        raise ValueError(
+        raise GradlabValueError(
             f"{label_src}: labels must be integers 0..{num_classes - 1}, found dtype "
             f"{labels.dtype}, range {labels.min()}..{labels.max()}; is this a label file?"
         )
@@ -298,7 +334,7 @@ def load_mnist(path, normalize: bool = True, flatten: bool = True,
     >>> x.shape == (3, 784) and np.allclose(t, [1, 2, 3])
     True
     """
-    path = Path(path)
+    path = readable_path(path, "path")
     if path.is_dir() and (path / "mnist.pkl").is_file() and not any(
             path.glob(MNIST_FILES["train_img"] + "*")):
         path = path / "mnist.pkl"  # the book's dataset/ folder after its first download

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, check_callable, nonnegative_int, positive_finite
 from .errors import DivergenceWarning, StepLostError, user_stacklevel
 from .numerical import numerical_gradient
 
@@ -47,6 +47,16 @@ def gradient_descent(
         Shape ``(steps + 1, *x.shape)``: the start, then the point after each
         update.
 
+    Raises
+    ------
+    StepLostError
+        If the step of the numerical gradient is lost to rounding at a point
+        no larger than ``init_x`` (float16 near 1, say): the dtype is too
+        coarse, which is no divergence.
+    TypeError, ValueError
+        For a bad ``f``, ``init_x`` (non-numeric, empty, non-finite), ``lr``
+        or ``step_num``.
+
     Warns
     -----
     DivergenceWarning
@@ -62,17 +72,18 @@ def gradient_descent(
     >>> np.allclose(gradient_descent(f, np.array([-3.0, 4.0]), lr=0.1), [0, 0], atol=1e-8)
     True
     """
-    if int(step_num) != step_num or step_num < 0:
-        raise ValueError(f"step_num must be a non-negative integer, got {step_num!r}.")
-    lr = float(lr)
-    if not np.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a positive finite learning rate, got {lr}.")
-    x = np.array(as_float_array(init_x, "init_x"), copy=True)
+    check_callable(f)
+    step_num = nonnegative_int(step_num, "step_num")
+    lr = positive_finite(lr, "lr")
+    x = np.array(as_float_array(init_x, "init_x"), order="C")  # a copy: init_x stays put
     path = [x.copy()]
-    for step in range(int(step_num)):
+    for step in range(step_num):
         try:
             grad = numerical_gradient(f, x)
-        except StepLostError:
+        except StepLostError as exc:
+            if np.max(np.abs(x)) <= np.max(np.abs(path[0])):  # not diverged: x is too coarse
+                raise StepLostError(f"gradient descent cannot take step {step + 1}: {exc}") \
+                    from None
             _warn_diverged(step, lr, x)
             break
         x = x - lr * grad

@@ -8,6 +8,9 @@ import os
 import sys
 
 __all__ = [
+    "GradlabError",
+    "GradlabTypeError",
+    "GradlabValueError",
     "GradlabWarning",
     "PrecisionWarning",
     "DivergenceWarning",
@@ -30,6 +33,24 @@ def user_stacklevel() -> int:
     return level
 
 
+class GradlabError(Exception):
+    """Base class of the errors gradlab raises for bad input.
+
+    Every input rule (:mod:`gradlab._validation`) raises one of its two subclasses,
+    which are also a ``TypeError`` or a ``ValueError``, so ``except ValueError`` in a
+    caller's code keeps working. The message names the argument, says what was wrong
+    and what to do.
+    """
+
+
+class GradlabTypeError(GradlabError, TypeError):
+    """An argument has the wrong type or dtype (a list of str, an integer array to perturb)."""
+
+
+class GradlabValueError(GradlabError, ValueError):
+    """An argument has the right type but a value gradlab refuses (negative, nan, wrong shape)."""
+
+
 class GradlabWarning(UserWarning):
     """Base class of every warning gradlab emits."""
 
@@ -42,7 +63,7 @@ class DivergenceWarning(GradlabWarning):
     """An iteration (gradient descent, training) stopped because it diverged."""
 
 
-class StepLostError(ValueError):
+class StepLostError(GradlabValueError):
     """``x + h == x``: the finite-difference step is below the spacing of floats at ``x``.
 
     Raised by ``numerical_gradient``; ``gradient_descent`` turns it into a

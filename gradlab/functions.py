@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_float_array, as_targets, check_labels, nonnegative_finite, positive_int
+from .errors import GradlabValueError
 
 __all__ = [
     "step_function",
@@ -196,7 +197,7 @@ def softmax(a):
     """
     arr = as_float_array(a, "a")
     if arr.ndim == 0:
-        raise ValueError(
+        raise GradlabValueError(
             "a is a scalar; softmax needs at least one axis of classes, e.g. np.array([a])."
         )
     shifted = arr - np.max(arr.real, axis=-1, keepdims=True)
@@ -207,12 +208,32 @@ def softmax(a):
 def one_hot(t, num_classes: int) -> np.ndarray:
     """Turn integer labels into one-hot rows of length ``num_classes``.
 
+    Parameters
+    ----------
+    t : array_like of int
+        Labels of any shape, each in ``0 .. num_classes-1``.
+    num_classes : int
+        Length of each row.
+
+    Returns
+    -------
+    ndarray
+        float64, shape ``t.shape + (num_classes,)``: the class axis is last.
+
+    Raises
+    ------
+    TypeError
+        If ``t`` is not integer.
+    ValueError
+        If a label is out of range or ``num_classes`` is not a positive integer.
+
     Examples
     --------
     >>> np.allclose(one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     True
     """
-    labels = _check_labels(np.asarray(t), num_classes, "t")
+    num_classes = positive_int(num_classes, "num_classes")
+    labels = check_labels(t, num_classes, "t")
     out = np.zeros(labels.shape + (num_classes,))
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out
@@ -256,7 +277,7 @@ def mean_squared_error(y, t):
             if t_arr.ndim == y_arr.ndim - 1
             else ""
         )
-        raise ValueError(
+        raise GradlabValueError(
             f"y has shape {y_arr.shape} but t has shape {t_arr.shape}; "
             f"mean_squared_error needs targets of the same shape as the predictions.{hint}"
         )
@@ -308,40 +329,20 @@ def cross_entropy_error(y, t, *, delta: float = CROSS_ENTROPY_DELTA):
     >>> np.allclose(a, b) and np.allclose(a, -(np.log(0.6) + np.log(0.8)) / 2, atol=1e-6)
     True
     """
+    delta = nonnegative_finite(delta, "delta")
     y_arr = as_float_array(y, "y")
     if y_arr.ndim == 0:
-        raise ValueError("y is a scalar; pass probabilities of shape (C,) or (N, C).")
+        raise GradlabValueError("y is a scalar; pass probabilities of shape (C,) or (N, C).")
     if np.any(y_arr.real < 0):
-        raise ValueError(
+        raise GradlabValueError(
             "y has negative entries, so it is not a probability distribution; "
             "cross_entropy_error expects softmax outputs. Did you pass logits? "
             "Apply softmax first."
         )
-    t_arr = np.asarray(t)
-    y2 = y_arr.reshape(1, -1) if y_arr.ndim == 1 else y_arr.reshape(-1, y_arr.shape[-1])
+    target = as_targets(t, y_arr.shape, "t")
+    y2 = y_arr.reshape(-1, y_arr.shape[-1])
     batch_size = y2.shape[0]
-    if t_arr.shape == y_arr.shape:
-        t2 = as_float_array(t_arr, "t").reshape(y2.shape)
-        return -np.sum(t2 * np.log(y2 + delta)) / batch_size
-    if t_arr.shape == y_arr.shape[:-1]:
-        labels = _check_labels(t_arr, y_arr.shape[-1], "t").reshape(-1)
-        picked = y2[np.arange(batch_size), labels]
-        return -np.sum(np.log(picked + delta)) / batch_size
-    raise ValueError(
-        f"t has shape {t_arr.shape} but y has shape {y_arr.shape}; t must be one-hot "
-        f"with shape {y_arr.shape} or integer labels with shape {y_arr.shape[:-1]}."
-    )
-
-
-def _check_labels(t: np.ndarray, num_classes: int, name: str) -> np.ndarray:
-    if t.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} looks like class labels but has dtype {t.dtype}; labels must be "
-            f"integers ({name}.astype(int)), or pass one-hot targets of the same shape as y."
-        )
-    if t.size and (t.min() < 0 or t.max() >= num_classes):
-        raise ValueError(
-            f"{name} has labels outside 0..{num_classes - 1} "
-            f"(min {t.min()}, max {t.max()}); there are {num_classes} classes."
-        )
-    return t
+    if target.one_hot is not None:
+        return -np.sum(target.one_hot.reshape(y2.shape) * np.log(y2 + delta)) / batch_size
+    picked = y2[np.arange(batch_size), target.labels.reshape(-1)]
+    return -np.sum(np.log(picked + delta)) / batch_size

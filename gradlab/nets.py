@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, positive_int
+from ._validation import (
+    TWO_LAYER_NET_PARAMS,
+    as_float_array,
+    as_generator,
+    as_targets,
+    check_memory,
+    check_params,
+    finite_step,
+    first_nonfinite,
+    nonnegative_finite,
+    one_of,
+    positive_int,
+    where,
+)
+from .errors import GradlabValueError
 from .functions import CROSS_ENTROPY_DELTA, cross_entropy_error, one_hot, sigmoid, softmax
 from .numerical import DEFAULT_H, numerical_gradient
 
@@ -14,31 +28,21 @@ GRADIENT_METHODS = ("loop", "structured")
 """Values accepted by ``TwoLayerNet.numerical_gradient(..., method=...)``."""
 
 
-def _rng(seed) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-
-
 def _diagnose_nonfinite(arrays: dict[str, np.ndarray], stage: str) -> None:
     for name, arr in arrays.items():
-        if not np.isfinite(arr).all():
-            where = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
-            raise ValueError(
-                f"{name} contains {arr[where]} at index {where}, so {stage} is not finite. "
-                f"Check the data, or lower the learning rate if training blew the weights up."
-            )
-    raise ValueError(f"{stage} overflowed to inf; the weights or inputs are far too large.")
+        bad = first_nonfinite(arr)
+        if bad is not None:
+            raise GradlabValueError(
+                f"{name} contains {arr[bad]} (at {where(name, bad)}), so {stage} is not "
+                f"finite. Check the data, or lower the learning rate if training blew the "
+                f"weights up.")
+    raise GradlabValueError(f"{stage} overflowed to inf; the weights or inputs are far too "
+                            f"large.")
 
 
-def _labels_to_one_hot(t, y: np.ndarray) -> np.ndarray:
-    t_arr = np.asarray(t)
-    if t_arr.shape == y.shape:
-        return as_float_array(t_arr, "t")
-    if t_arr.shape == y.shape[:-1]:
-        return one_hot(t_arr, y.shape[-1])
-    raise ValueError(
-        f"t has shape {t_arr.shape} but the network predicts shape {y.shape}; t must be "
-        f"one-hot with shape {y.shape} or integer labels with shape {y.shape[:-1]}."
-    )
+def _one_hot_targets(t, y: np.ndarray) -> np.ndarray:
+    target = as_targets(t, y.shape, "t")
+    return target.one_hot if target.labels is None else one_hot(target.labels, y.shape[-1])
 
 
 class SimpleNet:
@@ -60,16 +64,17 @@ class SimpleNet:
     """
 
     def __init__(self, W=None, *, seed=None):
-        W = _rng(seed).standard_normal((2, 3)) if W is None else W
-        self.W = np.array(as_float_array(W, "W"), dtype=np.float64, copy=True)
+        W = as_generator(seed).standard_normal((2, 3)) if W is None else W
+        self.W = np.array(as_float_array(W, "W", allow_complex=False), dtype=np.float64)
         if self.W.ndim != 2:
-            raise ValueError(f"W must be a 2-D matrix (inputs, classes), got {self.W.shape}.")
+            raise GradlabValueError(f"W must be a 2-D matrix (inputs, classes), got shape "
+                                    f"{self.W.shape}.")
 
     def predict(self, x):
         """Logits ``x @ W``."""
         x_arr = as_float_array(x, "x")
         if x_arr.shape[-1:] != self.W.shape[:1]:
-            raise ValueError(
+            raise GradlabValueError(
                 f"x has shape {x_arr.shape} but W has shape {self.W.shape}; "
                 f"x's last axis must have {self.W.shape[0]} features."
             )
@@ -111,14 +116,13 @@ class TwoLayerNet:
     """
 
     def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, seed=None):
-        sizes = [positive_int(v, n) for v, n in
-                 ((input_size, "input_size"), (hidden_size, "hidden_size"),
-                  (output_size, "output_size"))]
-        std = float(weight_init_std)
-        if not np.isfinite(std) or std < 0:
-            raise ValueError(f"weight_init_std must be finite and >= 0, got {weight_init_std!r}.")
-        rng = _rng(seed)
-        n_in, n_hidden, n_out = sizes
+        n_in, n_hidden, n_out = (positive_int(v, n) for v, n in (
+            (input_size, "input_size"), (hidden_size, "hidden_size"),
+            (output_size, "output_size")))
+        std = nonnegative_finite(weight_init_std, "weight_init_std")
+        rng = as_generator(seed)
+        check_memory(8 * (n_in + 2) * (n_hidden + n_out), f"TwoLayerNet(input_size={n_in}, "
+                     f"hidden_size={n_hidden}, output_size={n_out})")
         self.params = {
             "W1": std * rng.standard_normal((n_in, n_hidden)),
             "b1": np.zeros(n_hidden),
@@ -128,12 +132,12 @@ class TwoLayerNet:
 
     def _forward(self, x):
         """Return ``(x, a1, z1, y)`` with shapes checked and non-finite values diagnosed."""
-        p = self.params
-        x_arr = np.asarray(x)
-        if x_arr.dtype.kind not in "fc":
-            x_arr = as_float_array(x_arr, "x")
+        p = check_params(self.params, TWO_LAYER_NET_PARAMS)
+        # a float ndarray goes straight on (this runs 2P times in the loop): a nan in it is
+        # diagnosed below, where the hidden layer is not finite
+        x_arr = x if type(x) is np.ndarray and x.dtype.kind in "fc" else as_float_array(x, "x")
         if x_arr.ndim not in (1, 2) or x_arr.shape[-1] != p["W1"].shape[0] or x_arr.size == 0:
-            raise ValueError(
+            raise GradlabValueError(
                 f"x has shape {x_arr.shape}; this network takes (N, {p['W1'].shape[0]}) "
                 f"or ({p['W1'].shape[0]},) inputs."
             )
@@ -159,18 +163,9 @@ class TwoLayerNet:
     def accuracy(self, x, t) -> float:
         """Fraction of rows whose arg-max prediction is the target class (one-hot or labels)."""
         y = self.predict(x)
-        t_arr = np.asarray(t)
-        if t_arr.shape == y.shape:
-            labels = np.argmax(t_arr, axis=-1)
-        elif t_arr.shape == y.shape[:-1] and t_arr.dtype.kind in "iu":
-            labels = t_arr
-        else:
-            raise ValueError(
-                f"t has shape {t_arr.shape} and dtype {t_arr.dtype}; accuracy needs one-hot "
-                f"targets of shape {y.shape} or integer labels of shape {y.shape[:-1]}."
-            )
-        y, labels = np.atleast_2d(y), np.atleast_1d(labels)
-        return float(np.mean(np.argmax(y, axis=1) == labels))
+        target = as_targets(t, y.shape, "t")
+        labels = target.labels if target.one_hot is None else np.argmax(target.one_hot, axis=-1)
+        return float(np.mean(np.argmax(y, axis=-1) == labels))
 
     def numerical_gradient(self, x, t, method: str = "loop", *, h: float = DEFAULT_H):
         """Gradient of :meth:`loss` by central differences, one dict entry per parameter.
@@ -184,7 +179,7 @@ class TwoLayerNet:
             parameter (about 9 s at 784-50-10, batch 100). ``"structured"``
             returns the same numbers (to the loop's rounding, ~eps*loss/h)
             from only the terms each perturbation changes, a few hundred
-            times faster; see :mod:`gradlab.structured`.
+            times faster; see :mod:`gradlab.fastfd.structured`.
         h : float, optional
             Step, default 1e-4.
 
@@ -193,17 +188,17 @@ class TwoLayerNet:
         dict of str to ndarray
             Same keys and shapes as :attr:`params`.
         """
-        if method not in GRADIENT_METHODS:
-            raise ValueError(f"method must be one of {GRADIENT_METHODS}, got {method!r}.")
+        one_of(method, GRADIENT_METHODS, "method")
+        h = finite_step(h)
         x_arr, _, _, y = self._forward(x)
         cross_entropy_error(y, t)  # validate x and t once, before the long loop
         if method == "structured":
-            from .structured import structured_numerical_gradient
+            from .fastfd.structured import structured_numerical_gradient
 
             return structured_numerical_gradient(self.params, x_arr, t, h=h)
 
         def loss_w(_):
-            return self.loss(x, t)
+            return self.loss(x_arr, t)
 
         return {k: numerical_gradient(loss_w, v, h) for k, v in self.params.items()}
 
@@ -225,9 +220,10 @@ class TwoLayerNet:
         dict of str to ndarray
             Same keys and shapes as :attr:`params`.
         """
-        p = self.params
+        delta = nonnegative_finite(delta, "delta")
         x_arr, a1, z1, y = self._forward(x)
-        t_hot = np.atleast_2d(_labels_to_one_hot(t, y))
+        p = self.params
+        t_hot = np.atleast_2d(_one_hot_targets(t, y))
         x2, z1, y = (np.atleast_2d(v) for v in (x_arr, z1, y))
         r = y / (y + delta)
         da2 = (y * np.sum(t_hot * r, axis=1, keepdims=True) - t_hot * r) / y.shape[0]

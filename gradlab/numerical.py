@@ -18,76 +18,28 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_float_dtype, check_nonempty, dtype_eps, is_narrow
-from .errors import PrecisionWarning, StepLostError, user_stacklevel
+from ._validation import (
+    as_float_array,
+    as_scalar,
+    check_callable,
+    dtype_eps,
+    finite_step,
+    is_narrow,
+    perturbable,
+    where,
+)
+from .errors import (
+    GradlabTypeError,
+    GradlabValueError,
+    PrecisionWarning,
+    StepLostError,
+    user_stacklevel,
+)
 
 __all__ = ["numerical_diff", "numerical_gradient", "step_lost", "DEFAULT_H"]
 
 DEFAULT_H = 1e-4
 """The book's step. Optimal for float64 central differences is ~6e-6."""
-
-
-def _check_h(h: float) -> float:
-    h = float(h)
-    if not np.isfinite(h) or h <= 0:
-        raise ValueError(f"h must be a positive finite step, got {h}; the book uses h = 1e-4.")
-    return h
-
-
-def _scalar_value(fx, where: str):
-    """Return f's output as a scalar, or raise naming ``where`` it was evaluated."""
-    value = np.asarray(fx)
-    if value.size != 1:
-        raise ValueError(
-            f"f returned an array of shape {value.shape} {where}; numerical_gradient "
-            f"differentiates a scalar function. Reduce the output (e.g. np.sum) or "
-            f"differentiate each output separately."
-        )
-    value = value.reshape(())[()]
-    if not np.isfinite(value):
-        raise ValueError(f"f returned {value} {where}; the gradient is undefined there.")
-    return value
-
-
-def numerical_diff(f: Callable, x, h: float = DEFAULT_H):
-    """Central-difference derivative ``(f(x + h) - f(x - h)) / (2h)`` (section 4.3.1).
-
-    Parameters
-    ----------
-    f : callable
-        Function of one variable. If ``x`` is an array, ``f`` is applied
-        elementwise and the result is the elementwise derivative.
-    x : float or array_like
-        Point of differentiation.
-    h : float, optional
-        Step, default 1e-4 as in the book.
-
-    Returns
-    -------
-    float or ndarray
-        The derivative estimate.
-
-    Raises
-    ------
-    ValueError
-        If ``h`` is not positive and finite, or ``f`` returns nan/inf.
-
-    Notes
-    -----
-    The central difference has truncation error ``h**2 |f'''| / 6``; the
-    forward difference ``(f(x+h) - f(x)) / h`` of section 4.3.1's first
-    attempt has ``h |f''| / 2``, much larger at the same ``h``.
-
-    Examples
-    --------
-    >>> np.allclose(numerical_diff(lambda x: x * x + 4.0 * 2.0, 3.0), 6.0)
-    True
-    """
-    h = _check_h(h)
-    result = (np.asarray(f(x + h)) - np.asarray(f(x - h))) / (2 * h)
-    if not np.all(np.isfinite(result)):
-        raise ValueError(f"f returned nan or inf within h = {h} of x; the derivative is undefined.")
-    return result[()] if np.ndim(result) == 0 else result
 
 
 def step_lost(where: str, value, h: float) -> StepLostError:
@@ -97,16 +49,13 @@ def step_lost(where: str, value, h: float) -> StepLostError:
     Every finite-difference routine in gradlab raises this one.
     """
     dtype = np.asarray(value).dtype
-    spacing = float(np.spacing(np.abs(value)))
+    real = float(np.real(value))
+    spacing = float(np.spacing(np.abs(np.real(value))))
     return StepLostError(
-        f"{where} = {float(value):.8g}: x + h == x in {dtype}, because h = {h:g} is below the "
+        f"{where} = {real:.8g}: x + h == x in {dtype}, because h = {h:g} is below the "
         f"spacing of {dtype} numbers there ({spacing:.3g}), so the step is lost to rounding. Use a "
         f"wider dtype, a larger h, or rescale x (gradient descent that diverged ends here)."
     )
-
-
-def _index(flat_index: int, shape: tuple) -> str:
-    return str(list(int(i) for i in np.unravel_index(flat_index, shape)))
 
 
 def _warn_if_narrow(x: np.ndarray, h: float) -> None:
@@ -123,6 +72,93 @@ def _warn_if_narrow(x: np.ndarray, h: float) -> None:
     )
 
 
+def numerical_diff(f: Callable, x, h: float = DEFAULT_H):
+    """Central-difference derivative ``(f(x + h) - f(x - h)) / step`` (section 4.3.1).
+
+    Parameters
+    ----------
+    f : callable
+        Function of one variable. If ``x`` is an array, ``f`` is applied
+        elementwise and must return an array of ``x``'s shape: the result is
+        the elementwise derivative.
+    x : float or array_like
+        Point of differentiation; integers are promoted to float64, float32
+        stays float32.
+    h : float, optional
+        Step, default 1e-4 as in the book.
+
+    Returns
+    -------
+    numpy scalar or ndarray
+        The derivative estimate: a scalar for scalar ``x``, else an array of
+        ``x``'s shape.
+
+    Raises
+    ------
+    ValueError
+        If ``h`` is not positive and finite, ``x`` is empty or not finite, or
+        ``f`` returns nan/inf or an array of another shape.
+    StepLostError
+        A ``ValueError``: ``x + h == x`` for some element (the book's version
+        silently returns 0 there, and 1.22 for ``f(x) = x`` at ``x = 1e12``).
+    TypeError
+        If ``x`` or ``f``'s output is not numeric, or ``f`` is not callable.
+
+    Warns
+    -----
+    PrecisionWarning
+        If ``x`` is float16 or float32, with the size of the expected error.
+
+    Notes
+    -----
+    The central difference has truncation error ``h**2 |f'''| / 6``; the
+    forward difference ``(f(x+h) - f(x)) / h`` of section 4.3.1's first
+    attempt has ``h |f''| / 2``, much larger at the same ``h``. As in
+    :func:`numerical_gradient`, the division is by the step actually
+    represented, ``(x + h) - (x - h)`` in ``x``'s dtype, not by ``2h``.
+
+    Examples
+    --------
+    >>> np.allclose(numerical_diff(lambda x: x * x + 4.0 * 2.0, 3.0), 6.0)
+    True
+    """
+    h = finite_step(h)
+    check_callable(f)
+    arr = as_float_array(x, "x")
+    plus, minus = arr + h, arr - h
+    step = plus - minus
+    lost = np.flatnonzero(step.reshape(-1) == 0)
+    if lost.size:
+        index = np.unravel_index(lost[0], arr.shape)
+        raise step_lost(where("x", index), arr[index], h)
+    _warn_if_narrow(arr, h)
+    fp = _elementwise(f(plus[()] if arr.ndim == 0 else plus), arr.shape, "x + h")
+    fm = _elementwise(f(minus[()] if arr.ndim == 0 else minus), arr.shape, "x - h")
+    result = (fp - fm) / step
+    bad = np.flatnonzero(~np.isfinite(result).reshape(-1))
+    if bad.size:
+        at = where("x", np.unravel_index(bad[0], arr.shape))
+        raise GradlabValueError(f"f returned nan or inf within h = {h:g} of {at}; the "
+                                f"derivative is undefined there.")
+    return result[()] if result.ndim == 0 else result
+
+
+def _elementwise(value, shape: tuple, at: str) -> np.ndarray:
+    """f's output at ``x +/- h``: a number for 0-d x, else an array of x's shape."""
+    if not shape:
+        return np.asarray(as_scalar(value, "f", f"at {at}"))
+    out = np.asarray(value) if isinstance(value, np.ndarray | list | tuple) else np.asarray(None)
+    if out.dtype.kind not in "iufc":
+        raise GradlabTypeError(f"f returned {type(value).__name__} at {at}; numerical_diff "
+                               f"applies f elementwise, so it must return an array of x's "
+                               f"shape {shape}.")
+    if out.shape != shape:
+        raise GradlabValueError(f"f returned shape {out.shape} at {at} for x of shape {shape}; "
+                                f"numerical_diff applies f elementwise, so it must return an "
+                                f"array of x's shape (use numerical_gradient for a scalar f).")
+    return out
+
+
 def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
     """Gradient of a scalar function by central differences, one element at a time.
 
@@ -133,24 +169,29 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
         a closure instead, as the book's ``lambda W: net.loss(x, t)`` does:
         ``x`` is perturbed *in place*, so such closures see each change.
     x : ndarray
-        Float array of any shape (0-d included). Its elements are restored
-        bit-for-bit before returning, also when ``f`` raises.
+        Float array of any shape and memory layout (0-d, Fortran order and
+        strided views included). Its elements are restored bit-for-bit before
+        returning, also when ``f`` raises or modifies ``x``. A list or Python
+        number is copied into a new array first (integers become float64).
+
     h : float, optional
         Step, default 1e-4 as in the book.
 
     Returns
     -------
     ndarray
-        Same shape and dtype as ``x``.
+        Same shape and dtype as ``x`` (C order).
 
     Raises
     ------
     TypeError
-        If ``x`` has an integer or boolean dtype: the in-place perturbation
-        would be truncated (the book's code returns garbage there).
+        If ``x`` is an integer or boolean array (the in-place perturbation
+        would be truncated: the book's code returns garbage there), an
+        ``np.matrix`` or a masked array, or ``f`` returns something that is not
+        a number.
     ValueError
-        If ``x`` is empty, not writeable, or ``f`` returns a non-scalar or
-        non-finite value.
+        If ``x`` is empty, not finite or not writeable, ``f`` returns a
+        non-scalar or non-finite value, or ``f`` modifies ``x``.
     StepLostError
         A ``ValueError``: ``x + h == x`` for some element (``x`` is so large
         that the step is lost to rounding; the book silently returns 0 there).
@@ -172,34 +213,50 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
     >>> np.allclose(grad, [6.0, 8.0])
     True
     """
-    h = _check_h(h)
+    h = finite_step(h)
+    check_callable(f)
+    arr = perturbable(x, "x")
     if not isinstance(x, np.ndarray):
-        x = np.array(x, dtype=np.float64) if np.asarray(x).dtype.kind in "biu" else np.array(x)
-    check_float_dtype(x, "x")
-    check_nonempty(x, "x")
-    if not x.flags.writeable:
-        raise ValueError(
-            "x is read-only; numerical_gradient perturbs x in place. Pass x.copy()."
-        )
-    _warn_if_narrow(x, h)
-    grad = np.zeros_like(x)
-    flat_x, flat_grad = x.reshape(-1) if x.flags.c_contiguous else x.flat, grad.reshape(-1)
-    for i in range(x.size):
-        original = flat_x[i]
-        try:
-            flat_x[i] = original + h
-            plus = flat_x[i]
-            fxh1 = f(x)
-            flat_x[i] = original - h
-            step = plus - flat_x[i]
-            fxh2 = f(x)
-        finally:
-            flat_x[i] = original
-        if step == 0:
-            raise step_lost(f"x{_index(i, x.shape)}", original, h)
-        if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # np.float64 too
-                and math.isfinite(fxh1) and math.isfinite(fxh2)):  # slow path: only for bad
-            where = f"at x{_index(i, x.shape)} +/- h"                # or non-float64 outputs
-            fxh1, fxh2 = _scalar_value(fxh1, where), _scalar_value(fxh2, where)
-        flat_grad[i] = (fxh1 - fxh2) / step
+        x = arr  # f gets the new array; nothing outside could see a copy anyway
+    _warn_if_narrow(arr, h)
+    before = np.array(arr, order="C")
+    grad = np.zeros(arr.shape, dtype=arr.dtype)  # C order: flat_grad below is a view
+    flat_x = arr.reshape(-1) if arr.flags.c_contiguous else arr.flat  # both write into arr
+    flat_grad = grad.reshape(-1)
+    try:
+        for i in range(arr.size):
+            original = flat_x[i]
+            try:
+                flat_x[i] = original + h
+                plus = flat_x[i]
+                fxh1 = f(x)
+                flat_x[i] = original - h
+                step = plus - flat_x[i]
+                fxh2 = f(x)
+            finally:
+                flat_x[i] = original
+            if step == 0:
+                raise step_lost(where("x", np.unravel_index(i, arr.shape)), original, h)
+            if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # np.float64 too
+                    and math.isfinite(fxh1) and math.isfinite(fxh2)):  # slow path: bad or
+                fxh1, fxh2 = _outputs(fxh1, fxh2, i, arr)           # non-float64 outputs
+            flat_grad[i] = (fxh1 - fxh2) / step
+    finally:
+        changed = before.tobytes() != np.ascontiguousarray(arr).tobytes()
+        if changed:
+            arr[...] = before
+    if changed:
+        raise GradlabValueError(
+            "f modified x; numerical_gradient perturbs x itself and needs f to leave it as "
+            "it found it. x has been restored; copy x inside f before changing it.")
     return grad
+
+
+def _outputs(fxh1, fxh2, i: int, arr: np.ndarray):
+    """f's two values at element ``i`` as scalars, or raise naming the element."""
+    at = f"at {where('x', np.unravel_index(i, arr.shape))} +/- h"
+    fxh1, fxh2 = as_scalar(fxh1, "f", at), as_scalar(fxh2, "f", at)
+    if np.iscomplexobj(fxh1 - fxh2) and arr.dtype.kind != "c":
+        raise GradlabTypeError(f"f returned a complex number {at} for real x; return its "
+                               f"real part, or pass a complex x.")
+    return fxh1, fxh2

@@ -1,4 +1,4 @@
-"""Figures for training curves and error-vs-step V-curves.
+"""Figures for training curves, error-vs-step V-curves and benchmark timings.
 
 Every function returns a :class:`matplotlib.figure.Figure` built directly
 (no pyplot, so no GUI backend and no global state); the caller saves it with
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["plot_training", "plot_sweep", "METHOD_STYLES"]
+from .errors import GradlabValueError
+
+__all__ = ["plot_training", "plot_sweep", "plot_bench", "METHOD_STYLES"]
 
 METHOD_STYLES = {
     "forward": dict(color="tab:orange"),
@@ -129,4 +131,48 @@ def plot_sweep(result):
         labels[star] = "model optimum eps^(1/2), eps^(1/3), eps^(1/5)"
     fig.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="outside lower center",
                ncol=len(keep), fontsize="small")
+    return fig
+
+
+def plot_bench(records: list[dict]):
+    """Median time against the parameter count P (at the largest batch), one line per method.
+
+    Parameters
+    ----------
+    records : list of dict
+        The output of :func:`gradlab.bench.run_bench`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Log-log axes; each legend entry carries the fitted slope of
+        log(time) against log(P). Never shown: save it or display it yourself.
+
+    Examples
+    --------
+    >>> fig = plot_bench([{"method": "m", "batch": 1, "hidden": h, "P": h, "median": h / 10}
+    ...                   for h in (10, 100)])
+    >>> np.allclose(fig.axes[0].lines[0].get_ydata(), [1.0, 10.0])
+    True
+    """
+    from .bench import fit_slope
+
+    if not records:
+        raise GradlabValueError("records is empty; pass what gradlab.bench.run_bench returned.")
+    fig = _figure(8.4, 4.4)
+    ax = fig.add_subplot()
+    batch = max(r["batch"] for r in records)
+    for method in dict.fromkeys(r["method"] for r in records):
+        rows = sorted((r for r in records if r["method"] == method and r["batch"] == batch),
+                      key=lambda r: r["P"])
+        if not rows:
+            continue
+        slope = fit_slope(records, method, "P")
+        label = method if slope is None else f"{method} (slope {slope:.2f})"
+        ax.plot([r["P"] for r in rows], np.array([r["median"] for r in rows]), "o-",
+                label=label)
+    ax.set(xscale="log", yscale="log", xlabel="parameters P",
+           ylabel="median time [s]", title=f"TwoLayerNet gradient, batch {batch}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig

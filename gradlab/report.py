@@ -7,6 +7,9 @@ import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from ._validation import writable_path
+from .errors import GradlabValueError
+
 __all__ = ["format_table", "format_number", "write_json"]
 
 
@@ -37,8 +40,12 @@ def format_table(rows: Iterable[Sequence], headers: Sequence[str], *, align: str
         One character per column, ``"l"`` or ``"r"``; default: numbers right,
         text left.
     """
-    cells = [[format_number(c) for c in row] for row in rows]
-    raw = list(rows) if not isinstance(rows, list) else rows
+    raw = list(rows)
+    short = [i for i, row in enumerate(raw) if len(row) != len(headers)]
+    if short:
+        raise GradlabValueError(f"rows[{short[0]}] has {len(raw[short[0]])} cells but there are "
+                                f"{len(headers)} headers; give every row one cell per column.")
+    cells = [[format_number(c) for c in row] for row in raw]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     if not align:
         first = raw[0] if raw else [""] * len(headers)
@@ -54,9 +61,14 @@ def format_table(rows: Iterable[Sequence], headers: Sequence[str], *, align: str
 
 
 def write_json(path, obj) -> None:
-    """Write ``obj`` as indented JSON to ``path`` ('-' means standard output)."""
+    """Write ``obj`` as indented JSON to ``path`` ('-' means standard output).
+
+    The path is checked (:func:`gradlab._validation.writable_path`) before anything is
+    written; the command line checks it already when it parses its options.
+    """
+    path = writable_path(path, "path", allow_stdout=True)
     text = json.dumps(obj, indent=2, default=_jsonable) + "\n"
-    if str(path) == "-":
+    if path == "-":
         print(text, end="")
     else:
         Path(path).write_text(text)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import dtype_eps
+from ._validation import as_float_array, check_seed, dtype_eps, one_of
+from .errors import GradlabTypeError, GradlabValueError
 from .numerical import DEFAULT_H
 
 __all__ = ["sweep", "SweepResult", "theoretical_h", "FUNCTIONS", "METHODS", "BOOK_H",
@@ -26,6 +27,8 @@ FUNCTIONS = ("sigmoid", "softmax-ce", "two-layer-net")
 and the TwoLayerNet loss along 8 random unit directions each."""
 
 METHODS = ("forward", "central", "richardson", "complex-step")
+DTYPES = ("float64", "float32")
+"""Precisions :func:`sweep` evaluates in."""
 BOOK_H = DEFAULT_H
 """The step of the book's ``numerical_diff`` and ``numerical_gradient`` (1e-4)."""
 
@@ -50,7 +53,7 @@ def theoretical_h(method: str, dtype) -> float | None:
     >>> np.allclose(theoretical_h("central", np.float64), 6.06e-6, rtol=1e-2)
     True
     """
-    if method == "complex-step":
+    if one_of(method, METHODS, "method") == "complex-step":
         return None
     return dtype_eps(dtype) ** (1 / _ORDER[method])
 
@@ -171,7 +174,7 @@ def _problem(function: str, dtype, seed):
             return ref.grad(ref.two_layer_net_loss)(params, x.astype(np.float64), t)
 
         return _directional(loss, base, _unit_directions(rng, base, dtype), grad64)
-    raise ValueError(f"function must be one of {FUNCTIONS}, got {function!r}.")
+    raise AssertionError(function)  # sweep checked it
 
 
 def _derivatives(g, h: float, dtype, g0) -> dict[str, np.ndarray]:
@@ -231,13 +234,20 @@ def sweep(function: str = "sigmoid", *, dtypes=("float64", "float32"), hs=None,
     >>> bool(r.errors["float64"]["central"][0] < 1e-8)
     True
     """
-    hs = default_steps() if hs is None else np.asarray(hs, dtype=np.float64).ravel()
-    if hs.size == 0 or not np.all(np.isfinite(hs) & (hs > 0)):
-        raise ValueError("hs must be a non-empty array of positive finite steps.")
+    one_of(function, FUNCTIONS, "function")
+    if isinstance(dtypes, str) or not hasattr(dtypes, "__iter__"):
+        raise GradlabTypeError(f"dtypes must be a list of dtype names such as ['float64'], "
+                               f"got {dtypes!r}.")
+    dtypes = [one_of(name, DTYPES, "dtypes") for name in dtypes]
+    if not dtypes:
+        raise GradlabValueError("dtypes is empty; pass e.g. ['float64', 'float32'].")
+    seed = check_seed(seed)
+    hs = default_steps() if hs is None else as_float_array(hs, "hs", allow_complex=False).ravel()
+    if not np.all(hs > 0):
+        raise GradlabValueError("hs must be a non-empty array of positive finite steps, got "
+                                f"{hs.min():g}.")
     result = SweepResult(function, hs)
     for name in dtypes:
-        if name not in ("float64", "float32"):
-            raise ValueError(f"dtypes must contain 'float64' or 'float32', got {name!r}.")
         g, exact, scale = _problem(function, np.dtype(name), seed)
         g0 = g(np.dtype(name).type(0))
 

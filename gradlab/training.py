@@ -17,8 +17,19 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ._validation import positive_int
-from .errors import DivergenceWarning, user_stacklevel
+from ._validation import (
+    as_float_array,
+    as_numeric_array,
+    as_targets,
+    check_finite,
+    check_nonempty,
+    check_params,
+    check_seed,
+    one_of,
+    positive_finite,
+    positive_int,
+)
+from .errors import DivergenceWarning, GradlabTypeError, GradlabValueError, user_stacklevel
 
 __all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS",
            "DIVERGENCE_FACTOR"]
@@ -88,35 +99,60 @@ class TrainingHistory:
 
 
 def _check_inputs(x_train, t_train, x_test, t_test):
+    """The four arrays, numeric, non-empty and finite; x as floats, t as given (labels)."""
     arrays = []
-    for name, arr in (("x_train", x_train), ("t_train", t_train), ("x_test", x_test),
-                      ("t_test", t_test)):
-        arr = np.asarray(arr)
-        if arr.dtype.kind not in "biuf" or arr.size == 0 or not np.isfinite(arr).all():
-            raise ValueError(f"{name} must be a non-empty array of finite numbers "
-                             f"(dtype {arr.dtype}, shape {arr.shape}).")
+    for name, value in (("x_train", x_train), ("t_train", t_train), ("x_test", x_test),
+                        ("t_test", t_test)):
+        arr = as_float_array(value, name) if name[0] == "x" else as_numeric_array(value, name)
+        check_nonempty(arr, name)
+        check_finite(arr, name)
+        if arr.ndim == 0:
+            raise GradlabValueError(f"{name} is a scalar; pass one row (or label) per sample.")
         arrays.append(arr)
     for part, x, t in (("train", arrays[0], arrays[1]), ("test", arrays[2], arrays[3])):
         if len(x) != len(t):
-            raise ValueError(f"x_{part} has {len(x)} samples but t_{part} has {len(t)}.")
+            raise GradlabValueError(f"x_{part} has {len(x)} samples but t_{part} has {len(t)}; "
+                                    f"they must match.")
     return arrays
 
 
+def _check_net(net) -> None:
+    """A network train can update in place: ``params`` a dict of float ndarrays, and methods."""
+    missing = [m for m in ("params", "predict", "loss") if not hasattr(net, m)]
+    if missing:
+        raise GradlabTypeError(f"net has no {', '.join(missing)}; train needs a network such "
+                               f"as gradlab.TwoLayerNet (params, predict, loss, gradient).")
+    params = check_params(net.params, {k: np.shape(v) for k, v in dict(net.params).items()},
+                          "net.params")
+    for key, value in params.items():
+        if not isinstance(value, np.ndarray) or not value.flags.writeable:
+            raise GradlabTypeError(f"net.params[{key!r}] must be a writeable NumPy array: train "
+                                   f"updates it in place.")
+
+
+def _check_grads(grads, params: dict):
+    """What a gradient method returned, as a dict of arrays of the parameters' shapes."""
+    return check_params(grads, {k: v.shape for k, v in params.items()}, "the gradient")
+
+
 def _gradient_function(net, gradient: str):
+    method = "gradient" if gradient == "backprop" else "numerical_gradient"
+    if not callable(getattr(net, method, None)):
+        raise GradlabTypeError(f"net has no {method} method, which gradient={gradient!r} "
+                               f"calls; choose another gradient.")
     if gradient == "backprop":
         return net.gradient
     if gradient == "numerical":
         return net.numerical_gradient
-    if gradient == "structured":
-        return lambda x, t: net.numerical_gradient(x, t, method="structured")
-    raise ValueError(f"gradient must be one of {GRADIENTS}, got {gradient!r}.")
+    return lambda x, t: net.numerical_gradient(x, t, method="structured")
 
 
 def _evaluate(net, x, t) -> tuple[float, float]:
     """The net's own loss on a whole set, and its accuracy (arg-max of ``predict``)."""
-    y = np.atleast_2d(net.predict(x))
-    labels = np.argmax(t, axis=1) if t.ndim == 2 else t
-    return float(net.loss(x, t)), float(np.mean(np.argmax(y, axis=1) == labels))
+    y = np.asarray(net.predict(x))
+    target = as_targets(t, y.shape, "t")
+    labels = target.labels if target.one_hot is None else np.argmax(target.one_hot, axis=-1)
+    return float(net.loss(x, t)), float(np.mean(np.argmax(y, axis=-1) == labels))
 
 
 def _nonfinite(values: dict) -> str | None:
@@ -202,19 +238,22 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
     True
     """
     x_train, t_train, x_test, t_test = _check_inputs(x_train, t_train, x_test, t_test)
+    _check_net(net)
     iters_num = positive_int(iters_num, "iters_num")
     batch_size = positive_int(batch_size, "batch_size")
     train_size = len(x_train)
     if batch_size > train_size:
-        raise ValueError(f"batch_size={batch_size} exceeds the {train_size} training samples.")
-    learning_rate = float(learning_rate)
-    if not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be positive and finite, got {learning_rate}.")
-    grad_fn = _gradient_function(net, gradient)
+        raise GradlabValueError(f"batch_size={batch_size} exceeds the {train_size} training "
+                                f"samples; pass batch_size <= {train_size}.")
+    learning_rate = positive_finite(learning_rate, "learning_rate")
+    grad_fn = _gradient_function(net, one_of(gradient, GRADIENTS, "gradient"))
+    seed = check_seed(seed)
+    if max_evaluations is not None:
+        max_evaluations = positive_finite(max_evaluations, "max_evaluations")
     n_params = sum(np.size(v) for v in net.params.values())
     evals = 2.0 * n_params * iters_num
     if gradient == "numerical" and max_evaluations is not None and evals > max_evaluations:
-        raise ValueError(SLOW_NUMERICAL.format(params=n_params, iters=iters_num, evals=evals,
+        raise GradlabValueError(SLOW_NUMERICAL.format(params=n_params, iters=iters_num, evals=evals,
                                                limit=max_evaluations))
 
     ipe = max(math.ceil(train_size / batch_size), 1)
@@ -257,12 +296,14 @@ def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss = float(net.loss(x_batch, t_batch))
                     grads = grad_fn(x_batch, t_batch)
-                    new = {k: net.params[k] - learning_rate * grads[k] for k in net.params}
             except (ValueError, FloatingPointError) as exc:
                 if i == 1:
                     raise
                 _diverge(hist, i, f"the forward pass failed ({exc})", kept=i - 1)
                 break
+            grads = _check_grads(grads, net.params)  # a bug in the net, not a divergence
+            with np.errstate(over="ignore", invalid="ignore"):
+                new = {k: net.params[k] - learning_rate * grads[k] for k in net.params}
             bad = _nonfinite({"the loss": loss, **{f"grad[{k!r}]": g for k, g in grads.items()},
                               **{f"the updated params[{k!r}]": v for k, v in new.items()}})
             if bad:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradlab.bench import max_rel_diff  # noqa: F401  (one home: the bench table's 'diff')
+
 # Two float64 computations of the same smooth expression in a different order
 # agree to a few ulps of the result's magnitude; 64 ulps leaves room for the
 # longest reductions in these tests (a few hundred terms) without hiding a bug,
@@ -58,12 +60,6 @@ def assert_same_as_loop(fast: dict, loop: dict, loss: float, h: float = 1e-4):
         assert err <= bound, f"{k}: max |fast - loop| = {err:.3g} > {bound:.3g}"
 
 
-def max_rel_diff(ours: dict, loop: dict) -> float:
-    """max |ours - loop| over all parameters, relative to max |loop| (issue 6's measure)."""
-    num = max(float(np.max(np.abs(ours[k] - loop[k]))) for k in loop)
-    return num / max(float(np.max(np.abs(loop[k]))) for k in loop)
-
-
 def random_net(rng, sizes, std=0.5):
     """A TwoLayerNet with random weights and non-zero biases."""
     import gradlab as gl
@@ -84,3 +80,25 @@ def targets(kind, rng, n, c):
     if kind == "one-hot":
         return gl.one_hot(labels, c)
     return rng.dirichlet(np.ones(c), size=n)
+
+
+# --- the command line --------------------------------------------------------------------
+
+def run_main(argv) -> tuple[int, str, str]:
+    """``gradlab ARGV`` in this process: (exit status, stdout, stderr).
+
+    argparse exits (SystemExit 2) on a bad option, the handlers return their status;
+    both count as the exit status here, as they do for the ``gradlab`` script.
+    """
+    import contextlib
+    import io
+
+    from gradlab.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()

@@ -1,10 +1,10 @@
-"""Batched, chunked finite differences for any function (gradlab.chunked)."""
+"""Batched, chunked finite differences for any function (gradlab.fastfd.chunked)."""
 
 import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab.chunked import batched_numerical_gradient
+from gradlab.fastfd.chunked import batched_numerical_gradient
 from tests.helpers import assert_unchanged, snapshot
 
 A = np.linspace(-2.0, 3.0, 12).reshape(3, 4)

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from gradlab.cli import main
+from tests.helpers import run_main
 
 SMALL = ["--input-size", "12", "--hidden-size", "5", "--output-size", "4", "--batch", "6"]
 
@@ -58,7 +59,8 @@ def test_bad_inject_is_usage_error(capsys, spec):
 
 
 def test_bad_sizes_are_usage_errors(capsys):
-    assert main(["check", "--hidden-size", "0"]) == 2
+    code, _, err = run_main(["check", "--hidden-size", "0"])
+    assert code == 2 and "argument --hidden-size: must be a positive integer, got 0" in err
     with pytest.raises(SystemExit) as info:
         main(["check", "--mode", "slow"])
     assert info.value.code == 2

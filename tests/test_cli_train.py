@@ -9,13 +9,11 @@ import numpy as np
 import pytest
 
 from gradlab.cli import main
+from tests.helpers import run_main
 
 
 def run_cli(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["train", *argv])
-    return code, out.getvalue(), err.getvalue()
+    return run_main(["train", *argv])
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +76,7 @@ def test_usage_errors_exit_2_naming_the_problem(tmp_path):
     code, _, err = run_cli("--batch-size", "5000")
     assert code == 2 and "batch_size=5000 exceeds the 1438 training samples" in err
     code, _, err = run_cli("--every", "0")
-    assert code == 2 and "--every must be a positive integer" in err
+    assert code == 2 and "argument --every: must be a positive integer, got 0" in err
     with pytest.raises(SystemExit) as exc, contextlib.redirect_stderr(io.StringIO()):
         main(["train", "--gradient", "adam"])
     assert exc.value.code == 2

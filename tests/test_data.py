@@ -177,7 +177,7 @@ def test_split_validates_and_leaves_inputs():
     before = x.copy()
     train_test_split(x, t, test_fraction=0.5)
     assert np.array_equal(x, before)
-    with pytest.raises(ValueError, match="test_fraction must lie strictly between 0 and 1"):
+    with pytest.raises(ValueError, match="test_fraction must be a number strictly between 0 and 1"):
         train_test_split(x, t, test_fraction=1.0)
     with pytest.raises(ValueError, match="x has 10 samples but t has 3"):
         train_test_split(x, t[:3])

@@ -161,7 +161,7 @@ def test_complex_step_is_exact_through_stable_functions(name):
     "bad, error, message",
     [
         (np.array([]), ValueError, "x is empty|a is empty"),
-        (np.array([1.0, np.nan]), ValueError, r"non-finite value \(nan at index \(1,\)\)"),
+        (np.array([1.0, np.nan]), ValueError, r"non-finite value \(nan at (x|a)\[1\]\)"),
         (np.array([np.inf, 1.0]), ValueError, "non-finite"),
         (np.array(["a"]), TypeError, "numeric array"),
     ],
@@ -184,7 +184,8 @@ def test_softmax_refuses_a_scalar():
 @pytest.mark.parametrize(
     "y, t, message",
     [
-        (np.full((2, 3), 1 / 3), np.array([0, 1, 2]), r"t has shape \(3,\) but y has shape"),
+        (np.full((2, 3), 1 / 3), np.array([0, 1, 2]),
+         r"t has shape \(3,\) but the predictions have shape \(2, 3\)"),
         (np.full((2, 3), 1 / 3), np.eye(2), "one-hot with shape"),
         (np.full((2, 3), 1 / 3), np.array([0, 3]), r"outside 0..2"),
         (np.full((2, 3), 1 / 3), np.array([0, -1]), r"outside 0..2"),

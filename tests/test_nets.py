@@ -206,7 +206,7 @@ def test_unknown_numerical_gradient_method():
         (np.ones((2, 4)), np.array([0, 1, 1]), ValueError, r"t has shape \(3,\)"),
         (np.ones((2, 4)), np.array([0, 5]), ValueError, "outside 0..2"),
         (np.ones((2, 4)), np.array([0.0, 1.0]), TypeError, "labels must be integers"),
-        (np.full((2, 4), np.nan), np.array([0, 1]), ValueError, r"x contains nan at index"),
+        (np.full((2, 4), np.nan), np.array([0, 1]), ValueError, r"x contains nan \(at x\[0, 0\]\)"),
         (np.ones((0, 4)), np.array([], dtype=int), ValueError, "x has shape"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Finite differences over a concurrent.futures.Executor (gradlab.chunked)."""
+"""Finite differences over a concurrent.futures.Executor (gradlab.fastfd.chunked)."""
 
 import functools
 from concurrent.futures import ThreadPoolExecutor
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab.chunked import batched_numerical_gradient, parallel_numerical_gradient
+from gradlab.fastfd.chunked import batched_numerical_gradient, parallel_numerical_gradient
 
 SIZES = (6, 4, 3)
 

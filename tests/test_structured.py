@@ -1,4 +1,4 @@
-"""Structured finite differences return the book loop's numbers (gradlab.structured)."""
+"""Structured finite differences return the book loop's numbers (gradlab.fastfd.structured)."""
 
 import math
 import re
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import gradlab as gl
-from gradlab import structured
-from gradlab.structured import series_degree, structured_numerical_gradient
+from gradlab.fastfd import setup
+from gradlab.fastfd.setup import series_degree
+from gradlab.fastfd.structured import structured_numerical_gradient
 from tests.helpers import (
     assert_same_as_loop,
     assert_unchanged,
@@ -68,9 +69,9 @@ def test_mnist_sized_net_small_weights_matches_loop_on_a_sample(rng):
 def test_fallback_paths_match_loop(rng, monkeypatch, patch):
     """The exp path (series too long) and the exact sigmoid give the same numbers."""
     if patch == "exp-denominator":
-        monkeypatch.setattr(structured, "MAX_SERIES_DEGREE", -1)
+        monkeypatch.setattr(setup, "MAX_SERIES_DEGREE", -1)
     else:
-        monkeypatch.setattr(structured, "_SHIFT_TOL", -1.0)
+        monkeypatch.setattr(setup, "_SHIFT_TOL", -1.0)
     net = random_net(rng, (6, 4, 3))
     x, t = rng.normal(size=(7, 6)), rng.dirichlet(np.ones(3), size=7)
     assert_same_as_loop(net.numerical_gradient(x, t, method="structured"),

@@ -75,7 +75,7 @@ def test_table_and_json_have_every_method_and_dtype():
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="function must be one of"):
         sweep("tanh")
-    with pytest.raises(ValueError, match="dtypes must contain 'float64' or 'float32'"):
+    with pytest.raises(ValueError, match="dtypes must be one of 'float64', 'float32', got 'fl"):
         sweep("sigmoid", dtypes=["float16"])
     with pytest.raises(ValueError, match="hs must be a non-empty array of positive"):
         sweep("sigmoid", hs=[1e-4, 0.0])

@@ -151,11 +151,11 @@ def test_progress_bar_only_when_asked_or_on_a_terminal(blobs, capsys):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    (dict(learning_rate=0.0), "learning_rate must be positive and finite"),
-    (dict(learning_rate=np.nan), "learning_rate must be positive and finite"),
+    (dict(learning_rate=0.0), "learning_rate must be a positive finite number"),
+    (dict(learning_rate=np.nan), "learning_rate must be a positive finite number"),
     (dict(batch_size=61), "batch_size=61 exceeds the 60 training samples"),
     (dict(iters_num=2.5), "iters_num must be a positive integer"),
-    (dict(gradient="adam"), r"gradient must be one of \('backprop', 'numerical'"),
+    (dict(gradient="adam"), "gradient must be one of 'backprop', 'numerical'"),
 ])
 def test_bad_arguments_are_named(blobs, kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -168,7 +168,7 @@ def test_bad_data_is_named(blobs):
         train(tiny_net(), x, t, xt, tt[:-1], quiet=True)
     x_nan = x.copy()
     x_nan[3, 1] = np.nan
-    with pytest.raises(ValueError, match="x_train must be a non-empty array of finite numbers"):
+    with pytest.raises(ValueError, match=r"x_train contains a non-finite value \(nan at x_train"):
         train(tiny_net(), x_nan, t, xt, tt, quiet=True)
 
 

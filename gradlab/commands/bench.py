@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .._validation import check_memory, nonnegative_finite, one_of, positive_int
+from ..errors import GradlabError
+from .options import number, output_file, plot_file, positive_count
+
 EPILOG = """\
 ratios: 'x book' = book loop time / this time (higher is faster); '/2P fwd' = this
 time / (2P x one forward pass): 1.0 means 'costs exactly 2P forwards'. 'diff' = max
 |g - g_loop| / max |g_loop| against gradlab's loop at the same size. Absolute times
 vary from machine to machine and from run to run; the ratios are what to compare.
+
+refused (exit 2, before anything runs): sizes that are not HIDDENxBATCH with whole
+numbers >= 1, unknown methods, --threads or --rounds below 1, a negative or
+infinite --min-time, a --json or --plot path whose folder is missing or that is a
+directory, and a --plot extension matplotlib cannot write.
 """
 
 
@@ -22,22 +31,27 @@ def register(subparsers) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="small nets (input 64), a run of seconds")
-    parser.add_argument("--sizes", metavar="HxN", help="comma-separated hidden x batch sizes, "
-                        "e.g. 50x100,10x100 (default: hidden 10/25/50/100 at N=100, "
-                        "N 1/10 at hidden 50; input 784, output 10)")
-    parser.add_argument("--methods", metavar="M", help="comma-separated subset of: "
-                        "book loop, numerical_gradient, forward, structured, structured-jax, "
-                        "parallel loop, backprop, jax.grad (default: all but parallel loop)")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--sizes", metavar="HxN", type=_parse_sizes,
+                        help="comma-separated hidden x batch sizes, e.g. 50x100,10x100 "
+                        "(default: hidden 10/25/50/100 at N=100, N 1/10 at hidden 50; input "
+                        "784, output 10)")
+    parser.add_argument("--methods", metavar="M", type=_parse_methods,
+                        help="comma-separated subset of: book loop, numerical_gradient, "
+                        "forward, structured, structured-jax, parallel loop, backprop, jax.grad "
+                        "(default: all but parallel loop)")
+    parser.add_argument("--threads", type=positive_count("--threads"), default=1,
                         help="BLAS/XLA threads (default 1: stable ratios on a shared machine)")
-    parser.add_argument("--min-time", type=float, default=None, metavar="S",
+    parser.add_argument("--min-time", type=number(nonnegative_finite, "--min-time"),
+                        default=None, metavar="S",
                         help="repeat each method until S seconds have passed (default 1, "
                         "quick 0.2); the median is reported")
-    parser.add_argument("--rounds", type=int, default=1, metavar="R",
+    parser.add_argument("--rounds", type=positive_count("--rounds"), default=1, metavar="R",
                         help="time every method R times, interleaved (default 1; the loops "
                         "take ~2P forwards each: 40 s at 784-50-10, N=100, one thread)")
-    parser.add_argument("--json", metavar="FILE", help="write the records as JSON ('-': stdout)")
-    parser.add_argument("--plot", metavar="FILE", help="save time against P (log-log) to FILE")
+    parser.add_argument("--json", metavar="FILE", type=output_file("--json", allow_stdout=True),
+                        help="write the records as JSON ('-': stdout)")
+    parser.add_argument("--plot", metavar="FILE", type=plot_file("--plot"),
+                        help="save time against P (log-log) to FILE (.png, .svg, .pdf, ...)")
     parser.set_defaults(handler=run)
     return parser
 
@@ -46,10 +60,24 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
     sizes = []
     for item in text.split(","):
         parts = item.strip().lower().split("x")
-        if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
-            raise ValueError(f"--sizes: {item!r} is not HIDDENxBATCH, e.g. 50x100.")
-        sizes.append((int(parts[0]), int(parts[1])))
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            sizes.append((positive_int(int(parts[0]), "hidden"), positive_int(int(parts[1]),
+                                                                               "batch")))
+        except (ValueError, GradlabError):
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not HIDDENxBATCH with whole numbers >= 1, e.g. 50x100.") from None
     return sizes
+
+
+def _parse_methods(text: str) -> list[str]:
+    from ..bench import METHODS
+
+    try:
+        return [one_of(m.strip(), tuple(METHODS), "--methods") for m in text.split(",")]
+    except GradlabError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--methods ")) from None
 
 
 def _rows(records):
@@ -62,24 +90,16 @@ def run(args) -> int:
     from .. import bench
     from ..report import format_table, write_json
 
-    try:
-        sizes = (_parse_sizes(args.sizes) if args.sizes
-                 else bench.QUICK_SIZES if args.quick else bench.FULL_SIZES)
-        methods = ([m.strip() for m in args.methods.split(",")] if args.methods
-                   else bench.DEFAULT_METHODS)
-        unknown = [m for m in methods if m not in bench.METHODS]
-        if unknown:
-            raise ValueError(f"--methods: unknown {unknown}; choose from {list(bench.METHODS)}.")
-        if args.threads < 1 or args.rounds < 1:
-            raise ValueError(f"--threads and --rounds must be >= 1, got {args.threads} "
-                             f"and {args.rounds}.")
-    except ValueError as err:
-        print(f"gradlab bench: {err}", file=sys.stderr)
-        return 2
+    sizes = args.sizes or (bench.QUICK_SIZES if args.quick else bench.FULL_SIZES)
+    methods = args.methods or bench.DEFAULT_METHODS
+    n_in = bench.QUICK_INPUT if args.quick else bench.INPUT_SIZE
+    for hidden, batch in sizes:  # before the first timing, not when the big size comes up
+        check_memory(8 * ((n_in + 1) * hidden + (hidden + 1) * bench.OUTPUT_SIZE + batch * n_in),
+                     f"--sizes {hidden}x{batch}")
     min_time = args.min_time if args.min_time is not None else (0.2 if args.quick else 1.0)
     with bench.pin_threads(args.threads):
         records = bench.run_bench(
-            sizes, methods, input_size=bench.QUICK_INPUT if args.quick else bench.INPUT_SIZE,
+            sizes, methods, input_size=n_in,
             min_time=min_time, rounds=args.rounds, progress=sys.stderr.isatty())
     print(f"threads: {args.threads} (BLAS via threadpoolctl"
           f"{', XLA' if args.threads == 1 else ''}); float64; times in seconds")
@@ -94,12 +114,16 @@ def run(args) -> int:
     if slopes:
         print("\nfitted log-log slopes of time")
         print(format_table(slopes, ["method", "vs P", "vs N"], align="lrr"))
-    if args.json:
-        write_json(args.json, {"threads": args.threads, "rounds": args.rounds,
-                               "records": records,
-                               "slopes": {m: {"P": p, "N": n} for m, p, n in slopes}})
-    if args.plot:
-        from ..plot_bench import plot_bench
+    try:
+        if args.json:
+            write_json(args.json, {"threads": args.threads, "rounds": args.rounds,
+                                   "records": records,
+                                   "slopes": {m: {"P": p, "N": n} for m, p, n in slopes}})
+        if args.plot:
+            from ..plot import plot_bench
 
-        plot_bench(records).savefig(args.plot, dpi=120)
+            plot_bench(records).savefig(args.plot, dpi=120)
+    except OSError as exc:
+        print(f"gradlab bench: error: cannot write output: {exc}", file=sys.stderr)
+        return 2
     return 0

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import re
 import sys
 import warnings
 
 import numpy as np
 
-from ..check import MODES
-from ..errormodel import METHODS
+from .._validation import at_least, check_memory, nonnegative_finite
+from ..check import MODES, check_gradient
+from ..errormodel import METHODS, SAFETY, levels
+from .options import number, output_file, positive_count, seed
+
+DIRECTIONS = inspect.signature(check_gradient).parameters["k"].default
+"""check_gradient's default number of fast-mode directions (its signature is the one home)."""
 
 DESCRIPTION = """\
 Check TwoLayerNet.gradient (backpropagation) against finite differences with
@@ -25,6 +31,13 @@ examples:
                                               1e-7 delta residual, explained
   gradlab check --inject W1:3,4               a wrong element, found by bisection
 
+refused (exit 2, before anything runs): sizes, --batch and -k that are not
+whole numbers >= 1, or whose arrays would not fit in memory; --weight-init-std
+below 0 or not finite; --seed below 0 (NumPy seeds are non-negative); --safety
+below 1 or infinite (a factor below 1 fails correct gradients, an infinite one
+passes every gradient); a --json path whose folder is missing or that is a
+directory.
+
 exit status: 0 the gradient passed, 1 it failed, 2 usage error.
 """
 
@@ -34,14 +47,16 @@ def register(subparsers) -> argparse.ArgumentParser:
         "check", help="check a model's analytic gradient with the error-model checker",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     size = parser.add_argument_group("model and batch")
-    size.add_argument("--input-size", type=int, default=784, metavar="N", help="default 784")
-    size.add_argument("--hidden-size", type=int, default=50, metavar="N", help="default 50")
-    size.add_argument("--output-size", type=int, default=10, metavar="N", help="default 10")
-    size.add_argument("--batch", type=int, default=100, metavar="N", help="default 100")
-    size.add_argument("--weight-init-std", type=float, default=0.01, metavar="S",
-                      help="initial weight scale, default 0.01 as in the book")
+    for option, default in (("--input-size", 784), ("--hidden-size", 50),
+                            ("--output-size", 10), ("--batch", 100)):
+        size.add_argument(option, type=positive_count(option), default=default, metavar="N",
+                          help=f"default {default}")
+    size.add_argument("--weight-init-std", type=number(nonnegative_finite, "--weight-init-std"),
+                      default=0.01, metavar="S",
+                      help="initial weight scale >= 0, default 0.01 as in the book")
     size.add_argument("--dtype", choices=("float64", "float32"), default="float64")
-    size.add_argument("--seed", type=int, default=0, help="seed of weights, batch, directions")
+    size.add_argument("--seed", type=seed("--seed"), default=0,
+                      help="seed (>= 0) of weights, batch, directions; default 0")
     what = parser.add_argument_group("what to check")
     what.add_argument("--gradient", choices=("exact", "book"), default="exact",
                       help="'exact': TwoLayerNet.gradient (default); 'book': the book's "
@@ -57,10 +72,15 @@ def register(subparsers) -> argparse.ArgumentParser:
                           "every element (4 loss evaluations each: slow for large nets)")
     how.add_argument("--method", choices=METHODS,
                      default="central")
-    how.add_argument("--safety", type=float, default=10.0, help="default 10")
-    how.add_argument("-k", "--directions", type=int, default=4, help="fast mode, default 4")
-    parser.add_argument("--json", metavar="FILE", help="also write the result as JSON "
-                                                      "('-' for standard output)")
+    how.add_argument("--safety", type=number(at_least, "--safety", minimum=1.0), default=SAFETY,
+                     help=f"finite factor >= 1 by which a mismatch must exceed the estimated "
+                          f"error, default {SAFETY:g}")
+    how.add_argument("-k", "--directions", type=positive_count("--directions"),
+                     default=DIRECTIONS, help=f"fast mode, default {DIRECTIONS}")
+    parser.add_argument("--json", metavar="FILE",
+                        type=output_file("--json", allow_stdout=True),
+                        help="also write the result as JSON ('-' for standard output); "
+                             "checked before the run")
     parser.set_defaults(handler=run)
     return parser
 
@@ -84,10 +104,12 @@ def run(args) -> int:
     from gradlab.report import write_json
 
     sizes = (args.input_size, args.hidden_size, args.output_size, args.batch)
-    if min(sizes) < 1 or args.directions < 1 or not args.safety >= 1:
-        print("gradlab check: sizes and --directions must be >= 1, --safety >= 1",
-              file=sys.stderr)
-        return 2
+    n_params = (args.input_size + 1) * args.hidden_size + (args.hidden_size + 1) * \
+        args.output_size
+    # parameters, their gradient and the checker's copies, the batch and its hidden layer
+    check_memory(np.dtype(args.dtype).itemsize * (4 * n_params + args.batch * (
+        args.input_size + args.hidden_size)), f"--input-size {args.input_size} --hidden-size "
+        f"{args.hidden_size} --output-size {args.output_size} --batch {args.batch}")
     rng = np.random.default_rng(args.seed)
     net = gl.TwoLayerNet(args.input_size, args.hidden_size, args.output_size,
                          weight_init_std=args.weight_init_std, seed=rng)
@@ -122,11 +144,16 @@ def run(args) -> int:
     for w in caught:
         print(f"warning: {w.message}")
     print(result)
-    print(f"cost: {result.evaluations} loss evaluations "
-          f"(full mode needs about {4 * p + 2})")
+    # f(x + ih) per element for complex, else x +/- h at each level; and f(x) twice
+    full = (1 if args.method == "complex" else 2 * len(levels(args.method))) * p + 2
+    print(f"cost: {result.evaluations} loss evaluations (full mode needs about {full})")
     if args.json:
         record = result.to_dict()
         record.update(model="TwoLayerNet", sizes=list(sizes), parameters=p,
                       dtype=args.dtype, gradient=args.gradient, inject=args.inject)
-        write_json(args.json, record)
+        try:
+            write_json(args.json, record)
+        except OSError as exc:
+            print(f"gradlab check: error: cannot write {args.json}: {exc}", file=sys.stderr)
+            return 2
     return 0 if result.ok else 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..sweep import FUNCTIONS
+from ..sweep import DTYPES, FUNCTIONS
+from .options import output_file, plot_file, seed
 
 DESCRIPTION = """\
 Measure how the error of a finite-difference derivative depends on the step
@@ -20,6 +21,10 @@ The error is the root-mean-square over the sample points of
 |numeric - exact| / |gradient|. The table lists, per dtype and method, the
 best measured h, the error there, the error at h = 1e-4 and the model
 optimum (eps^(1/2) forward, eps^(1/3) central, eps^(1/5) Richardson).
+
+refused (exit 2, before anything runs): a --seed below 0 (NumPy seeds are
+non-negative), --plot and --json paths whose folder is missing or that are
+directories, and a --plot without an extension matplotlib writes.
 
 exit status: 0 done, 2 usage error."""
 
@@ -40,12 +45,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="sigmoid at 16 points (default); softmax + cross-entropy or the "
                              "TwoLayerNet loss along 8 random unit directions")
     parser.add_argument("--dtype", nargs="+", default=["float64", "float32"],
-                        choices=("float64", "float32"), dest="dtypes",
+                        choices=DTYPES, dest="dtypes",
                         help="precision(s) to evaluate the function in (default both)")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed("--seed"), default=0,
                         help="seed of the sample points and directions (default 0)")
-    parser.add_argument("--plot", metavar="FILE", help="save the log-log V-curves (PNG, SVG, PDF)")
-    parser.add_argument("--json", metavar="FILE",
+    parser.add_argument("--plot", metavar="FILE", type=plot_file("--plot"),
+                        help="save the log-log V-curves (.png, .svg, .pdf, ...)")
+    parser.add_argument("--json", metavar="FILE", type=output_file("--json", allow_stdout=True),
                         help="write steps, errors and the table as JSON ('-': stdout, the "
                              "table then goes to stderr)")
     parser.set_defaults(handler=run)

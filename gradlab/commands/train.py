@@ -6,7 +6,9 @@ import argparse
 import math
 import sys
 
+from .._validation import nonnegative_finite, positive_finite
 from ..training import GRADIENTS
+from .options import number, output_file, plot_file, positive_count, seed
 
 DESCRIPTION = """\
 Train the chapter-4 TwoLayerNet (sigmoid hidden layer, softmax output) by
@@ -15,6 +17,14 @@ loss and accuracy per epoch. Nothing is downloaded: the default data are the
 1797 8x8 digits bundled with scikit-learn (80/20 stratified split); pass
 --data PATH for MNIST files you already have. The defaults reach about 97%
 test accuracy in a few seconds.
+
+refused (exit 2, before training starts): sizes, --batch-size, --iterations,
+--threads and --every that are not whole numbers >= 1; a --learning-rate that is
+not positive and finite; a negative or infinite --weight-init-std; a --seed below 0
+(NumPy seeds are non-negative); --plot and --json paths whose folder is missing or
+that are directories, and a --plot without an extension matplotlib writes (it
+would silently write FILE.png); data files that are missing, truncated or hold
+pixels outside 0..255 or labels outside 0..9.
 
 exit status: 0 trained, 1 training diverged (learning rate too large),
 2 usage error (bad option, missing or broken data file)."""
@@ -36,19 +46,24 @@ def register(subparsers) -> argparse.ArgumentParser:
     data.add_argument("--data", default="digits", metavar="digits|PATH",
                       help="'digits' (default, scikit-learn's bundled 8x8 digits) or a local "
                            "MNIST directory of IDX files (.gz or not) or the book's mnist.pkl")
-    data.add_argument("--hidden-size", type=int, default=50, metavar="N",
+    data.add_argument("--hidden-size", type=positive_count("--hidden-size"), default=50,
+                      metavar="N",
                       help="hidden units (default 50, as in the book)")
-    data.add_argument("--weight-init-std", type=float, default=None, metavar="S",
+    data.add_argument("--weight-init-std", type=number(nonnegative_finite, "--weight-init-std"),
+                      default=None, metavar="S",
                       help="std of the initial weights (default 1/sqrt(inputs): 0.125 for the "
                            "64-pixel digits; the book's 0.01 also trains, but its tiny first "
                            "layer leaves the net on a plateau: 11 epochs to pass 90%% test "
                            "accuracy instead of 6 (seed 0))")
     sgd = parser.add_argument_group("training")
-    sgd.add_argument("--learning-rate", "--lr", type=float, default=2.0, metavar="LR",
+    sgd.add_argument("--learning-rate", "--lr", type=number(positive_finite, "--learning-rate"),
+                     default=2.0, metavar="LR",
                      help="SGD step size (default 2.0; the book uses 0.1 on MNIST)")
-    sgd.add_argument("--batch-size", type=int, default=100, metavar="N",
+    sgd.add_argument("--batch-size", type=positive_count("--batch-size"), default=100,
+                     metavar="N",
                      help="samples per mini-batch (default 100)")
-    sgd.add_argument("--iterations", type=int, default=1200, metavar="N",
+    sgd.add_argument("--iterations", type=positive_count("--iterations"), default=1200,
+                     metavar="N",
                      help="number of updates (default 1200 = 80 epochs of the digits)")
     sgd.add_argument("--gradient", default="backprop",
                      choices=GRADIENTS,
@@ -58,16 +73,17 @@ def register(subparsers) -> argparse.ArgumentParser:
                           "differences of TwoLayerNet.numerical_gradient(method='structured')")
     sgd.add_argument("--allow-slow", action="store_true",
                      help="run --gradient numerical even when it would take very long")
-    sgd.add_argument("--seed", type=int, default=0,
+    sgd.add_argument("--seed", type=seed("--seed"), default=0,
                      help="seed of the split, the initial weights and the batches (default 0)")
-    sgd.add_argument("--threads", type=int, default=1, metavar="N",
+    sgd.add_argument("--threads", type=positive_count("--threads"), default=1, metavar="N",
                      help="BLAS threads (default 1: fastest for matrices this small)")
     out = parser.add_argument_group("output")
-    out.add_argument("--plot", metavar="FILE", help="save loss and accuracy curves (PNG, SVG, PDF)")
-    out.add_argument("--json", metavar="FILE",
+    out.add_argument("--plot", metavar="FILE", type=plot_file("--plot"),
+                     help="save loss and accuracy curves (.png, .svg, .pdf, ...)")
+    out.add_argument("--json", metavar="FILE", type=output_file("--json", allow_stdout=True),
                      help="write the full history as JSON ('-': stdout, the table then goes "
                           "to stderr)")
-    out.add_argument("--every", type=int, default=None, metavar="K",
+    out.add_argument("--every", type=positive_count("--every"), default=None, metavar="K",
                      help="print every K-th epoch (default: about 20 rows)")
     out.add_argument("--quiet", "-q", action="store_true",
                      help="no progress bar (it only shows on a terminal anyway)")
@@ -98,10 +114,6 @@ def run(args) -> int:
     from gradlab.report import format_table, write_json
     from gradlab.training import train
 
-    for option in ("threads", "every"):
-        value = getattr(args, option)
-        if value is not None and value < 1:
-            return _error(f"--{option} must be a positive integer, got {value}.")
     try:
         name, ((x, t), (x_test, t_test)) = _load(args.data, args.seed)
     except (OSError, ValueError) as exc:

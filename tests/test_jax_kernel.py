@@ -1,10 +1,10 @@
-"""The JAX-jitted structured finite differences return the loop's numbers (gradlab.jaxfd)."""
+"""The JAX-jitted structured finite differences return the loop's numbers (fastfd.jax_kernel)."""
 
 import numpy as np
 import pytest
 
-from gradlab import structured
-from gradlab.jaxfd import jax_numerical_gradient
+from gradlab.fastfd import setup, structured
+from gradlab.fastfd.jax_kernel import jax_numerical_gradient
 from tests.helpers import assert_same_as_loop, max_rel_diff, random_net, targets
 
 
@@ -31,7 +31,7 @@ def test_jax_agrees_with_numpy_structured(rng):
 
 
 def test_jax_hands_over_when_series_is_too_long(rng, monkeypatch):
-    monkeypatch.setattr(structured, "MAX_SERIES_DEGREE", -1)
+    monkeypatch.setattr(setup, "MAX_SERIES_DEGREE", -1)
     net = random_net(rng, (9, 5, 4))
     x, t = rng.normal(size=(6, 9)), targets("labels", rng, 6, 4)
     assert_same_as_loop(jax_numerical_gradient(net.params, x, t),

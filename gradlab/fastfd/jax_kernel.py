@@ -1,27 +1,23 @@
-"""The structured finite differences of :mod:`gradlab.structured`, fused by JAX (CPU or GPU).
+"""The structured finite differences of :mod:`gradlab.fastfd.structured`, fused by JAX.
 
-The NumPy version walks cache-sized blocks and pays for every temporary; here
-the W1/b1 kernel (all ``2 (D+1) H`` perturbations, every row) is one jitted
-function that XLA fuses into a few loops, on the default JAX device: a GPU when
-one is present. The W2/b2 part (``2 (H+1) C`` cheap perturbations) and the
-shared setup stay in NumPy. Compilation happens once per shape and series
-degree; call it once to warm up before timing.
+The same numbers, another kernel: both start from :func:`gradlab.fastfd.setup.prepare`
+(so they refuse the same inputs) and share the W1/b1 terms of
+:func:`gradlab.fastfd.setup.w1_terms`. The NumPy version walks cache-sized blocks and
+pays for every temporary; here the W1/b1 kernel (all ``2 (D+1) H`` perturbations,
+every row) is one jitted function that XLA fuses into a few loops, on the default JAX
+device: a GPU when one is present. The W2/b2 part (``2 (H+1) C`` cheap perturbations)
+is the NumPy kernel's. Compilation happens once per shape and series degree; call it
+once to warm up before timing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .functions import CROSS_ENTROPY_DELTA
-from .numerical import DEFAULT_H, _check_h
-from .structured import (
-    check_params,
-    forward,
-    grad_w2b2,
-    structured_numerical_gradient,
-    targets,
-    w1_setup,
-)
+from ..functions import CROSS_ENTROPY_DELTA
+from ..numerical import DEFAULT_H
+from .setup import prepare, w1_terms
+from .structured import grad_w2b2, structured_numerical_gradient
 
 __all__ = ["jax_numerical_gradient"]
 
@@ -75,14 +71,15 @@ def jax_numerical_gradient(params, x, t, *, h: float = DEFAULT_H,
 
     Raises
     ------
-    TypeError
-        If a parameter is not float64.
-    ValueError
-        If ``h`` is not positive and finite.
+    TypeError, ValueError
+        Exactly where :func:`gradlab.fastfd.structured.structured_numerical_gradient`
+        raises them (both validate through :func:`gradlab.fastfd.setup.prepare`):
+        parameters not float64, complex ``x``, shapes that do not fit, bad labels,
+        non-finite values, a bad ``h`` or ``delta``.
 
     Notes
     -----
-    Same numbers as :func:`gradlab.structured.structured_numerical_gradient`
+    Same numbers as :func:`gradlab.fastfd.structured.structured_numerical_gradient`
     (the book loop's, to its rounding noise). When ``dz * W2`` is too large for
     the exp series (huge weights or inputs) it hands over to that NumPy
     version. Memory: a few arrays of ``R (D+1) H N`` float64 (31 MB each at
@@ -99,16 +96,13 @@ def jax_numerical_gradient(params, x, t, *, h: float = DEFAULT_H,
     >>> all(np.allclose(fast[k], loop[k], rtol=0, atol=1e-10) for k in loop)
     True
     """
-    p = check_params(params)
-    h = _check_h(h)
-    x2 = np.atleast_2d(np.asarray(x, dtype=np.float64))
-    cls, wt = targets(t, np.shape(x)[:-1] + p["W2"].shape[1:])
-    a1, z1, E = forward(p, x2)
-    s = w1_setup(p, x2, cls, a1, z1, E, h)
-    if s.coef is None:
+    s = prepare(params, x, t, h=h, delta=delta)
+    w = w1_terms(s)
+    if w.coef is None:
         return structured_numerical_gradient(params, x, t, h=h, delta=delta)
-    delta_sum = np.asarray(_kernel()(s.dp, s.dm, s.xT, s.a1T, s.zT, s.coef, s.Et, wt, delta))
-    grad = delta_sum / x2.shape[0] / s.step
+    delta_sum = np.asarray(_kernel()(w.dp, w.dm, w.xT, w.a1T, w.zT, w.coef, w.Et, s.wt,
+                                     s.delta))
+    grad = delta_sum / s.x.shape[0] / w.step
     grads = {"W1": grad[:-1], "b1": grad[-1]}
-    grads["W2"], grads["b2"] = grad_w2b2(p, cls, wt, z1, E, h, delta)
-    return {k: grads[k] for k in params}
+    grads["W2"], grads["b2"] = grad_w2b2(s)
+    return {k: grads[k] for k in s.params}

@@ -24,8 +24,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 
 import numpy as np
 
-from ._validation import check_float_dtype, check_nonempty, positive_int
-from .numerical import DEFAULT_H, _check_h, _index, numerical_gradient, step_lost
+from .._validation import check_callable, finite_step, float_array, positive_int, where
+from ..errors import GradlabTypeError, GradlabValueError
+from ..numerical import DEFAULT_H, numerical_gradient, step_lost
 
 __all__ = ["batched_numerical_gradient", "parallel_numerical_gradient"]
 
@@ -33,32 +34,28 @@ DEFAULT_CHUNK_BYTES = 64 * 2**20
 """Memory for the perturbed copies of one chunk (plus and minus together)."""
 
 
-def _as_float(x, name: str = "x") -> np.ndarray:
-    arr = np.asarray(x)
-    check_float_dtype(arr, name)
-    check_nonempty(arr, name)
-    return arr
-
-
 def _chunk_size(x: np.ndarray, chunk_size: int | None) -> int:
     if chunk_size is None:
         return max(1, min(x.size, DEFAULT_CHUNK_BYTES // (2 * x.size * x.itemsize)))
-    if isinstance(chunk_size, bool) or int(chunk_size) != chunk_size or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
-    return int(chunk_size)
+    return positive_int(chunk_size, "chunk_size")
 
 
 def _batch_values(values, b: int) -> np.ndarray:
-    out = np.asarray(values)
+    out = np.asarray(values) if isinstance(values, np.ndarray | list | tuple) else None
+    if out is None or out.dtype.kind not in "iuf":
+        raise GradlabTypeError(
+            f"f returned {type(values).__name__}{'' if out is None else ' of ' + str(out.dtype)}"
+            f" for a batch of {b} parameter vectors; a batched f must return an array of "
+            f"{b} real numbers.")
     if out.shape not in ((b,), (b, 1)):
-        raise ValueError(
+        raise GradlabValueError(
             f"f returned shape {out.shape} for a batch of {b} parameter vectors; a batched f "
             f"must return one scalar per vector, shape ({b},)."
         )
     out = out.reshape(b)
     if not np.isfinite(out).all():
-        raise ValueError("f returned nan or inf for a perturbed x; the gradient is undefined "
-                         "there.")
+        raise GradlabValueError("f returned nan or inf for a perturbed x; the gradient is "
+                                "undefined there.")
     return out
 
 
@@ -73,7 +70,7 @@ def _batched_chunk(f: Callable, x: np.ndarray, lo: int, hi: int, h: float) -> np
     step = plus[rows, idx] - minus[rows, idx]
     if np.any(step == 0):
         i = int(idx[np.argmax(step == 0)])
-        raise step_lost(f"x{_index(i, x.shape)}", flat[i], h)
+        raise step_lost(where("x", np.unravel_index(i, x.shape)), flat[i], h)
     shape = (b,) + x.shape
     f_plus = _batch_values(f(plus.reshape(shape)), b)
     f_minus = _batch_values(f(minus.reshape(shape)), b)
@@ -114,7 +111,7 @@ def batched_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
     -----
     Batching pays only when ``f`` costs less per copy in a batch than alone
     (issue 6 measured NumPy 0.97x and ``jax.vmap`` 0.7x on the dense
-    TwoLayerNet loss: there, :mod:`gradlab.structured` is the way).
+    TwoLayerNet loss: there, :mod:`gradlab.fastfd.structured` is the way).
 
     Examples
     --------
@@ -122,8 +119,9 @@ def batched_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
     >>> np.allclose(batched_numerical_gradient(f, np.ones((2, 3))), 2.0)
     True
     """
-    h = _check_h(h)
-    x = _as_float(x)
+    h = finite_step(h)
+    check_callable(f)
+    x = float_array(x, "x")
     size = _chunk_size(x, chunk_size)
     grad = np.empty(x.size, dtype=x.dtype)
     for lo in range(0, x.size, size):
@@ -198,7 +196,7 @@ def parallel_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
     Each task ships ``x`` (and ``f``) to its worker once; the work per task
     should dwarf that. For TwoLayerNet the loop's cost is ``2P`` forward
     passes, so ``k`` workers approach ``k`` times faster; the structured
-    method (:mod:`gradlab.structured`) is faster still on one core.
+    method (:mod:`gradlab.fastfd.structured`) is faster still on one core.
 
     Examples
     --------
@@ -208,8 +206,9 @@ def parallel_numerical_gradient(f: Callable, x, *, h: float = DEFAULT_H,
     >>> np.allclose(g, 1.0)
     True
     """
-    h = _check_h(h)
-    x = np.array(_as_float(x), copy=True)
+    h = finite_step(h)
+    check_callable(f)
+    x = np.array(float_array(x, "x"), order="C")
     tasks = None if tasks is None else positive_int(tasks, "tasks")
     own = executor is None
     executor = default_executor() if own else executor
