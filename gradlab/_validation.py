@@ -51,7 +51,7 @@ def _real(value, name: str, kind: str):
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise GradlabTypeError(f"{name} must be {kind}, got {_show(value)}.")
+        raise GradlabTypeError(f"{name} must be {kind}, got {_show(value)}; pass a number.")
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
@@ -136,7 +136,8 @@ def one_of(value, choices, name: str):
 def check_callable(f, name: str = "f") -> Callable:
     """``f`` if it is callable, or raise."""
     if not callable(f):
-        raise GradlabTypeError(f"{name} must be a function, got {_show(f)}.")
+        raise GradlabTypeError(f"{name} must be a function, got {_show(f)}; pass a callable, "
+                               f"e.g. lambda x: np.sum(x ** 2).")
     return f
 
 
@@ -168,9 +169,9 @@ def check_memory(n_bytes: float, what: str) -> None:
     """Raise if ``n_bytes`` exceed the machine's memory; ``what`` names the arguments."""
     total = physical_memory()
     if total is not None and n_bytes > total:
-        raise GradlabValueError(f"{what} needs {n_bytes / 2**30:.3g} GiB, more than this "
-                                f"machine's {total / 2**30:.3g} GiB of memory; use smaller "
-                                f"sizes.")
+        gib = n_bytes / 2**30 if n_bytes < 2.0**1000 else math.inf  # an int may be huge
+        raise GradlabValueError(f"{what} needs {gib:.3g} GiB, more than this machine's "
+                                f"{total / 2**30:.3g} GiB of memory; use smaller sizes.")
 
 
 # --- arrays -------------------------------------------------------------------------------
@@ -182,7 +183,8 @@ def dtype_eps(dtype) -> float:
     except TypeError:
         dt = np.dtype(object)
     if dt.kind not in "fc":
-        raise GradlabTypeError(f"{dtype!r} is not a floating-point dtype; use e.g. np.float64.")
+        raise GradlabTypeError(f"dtype {dtype!r} is not a floating-point dtype; use e.g. "
+                               f"np.float64.")
     if dt.kind == "c":
         dt = np.empty(0, dt).real.dtype
     return float(np.finfo(dt).eps)
@@ -240,7 +242,8 @@ def check_float_dtype(arr: np.ndarray, name: str) -> None:
             f"gradient of sum(x**2) at the integer array [3, 4]). Convert it first: "
             f"{name} = {name}.astype(np.float64).")
     if arr.dtype.kind not in "fc":
-        raise GradlabTypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}.")
+        raise GradlabTypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}; "
+                               f"convert it with np.asarray({name}, dtype=float).")
 
 
 def as_numeric_array(x, name: str) -> np.ndarray:
@@ -267,11 +270,13 @@ def as_numeric_array(x, name: str) -> np.ndarray:
 
 
 def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
-    """Return ``x`` as a non-empty, finite, floating (or complex) array, or raise.
+    """Return ``x`` as a non-empty, finite, floating (or complex) C-ordered array, or raise.
 
-    Integer and boolean input is promoted to float64, as NumPy's ufuncs do.
+    Integer and boolean input is promoted to float64, as NumPy's ufuncs do. Any other
+    layout is copied into C order, so that sums (and BLAS) run in the same order for
+    every layout: the result is bit for bit that of a C-ordered copy.
     """
-    arr = as_numeric_array(x, name)
+    arr = np.asarray(as_numeric_array(x, name), order="C")
     if arr.dtype.kind in "biu":
         arr = arr.astype(np.float64)
     elif arr.dtype.kind == "c" and not allow_complex:
@@ -392,7 +397,8 @@ def check_params(params, layout: Mapping[str, tuple], name: str = "params") -> d
     Every key of the layout must be present and no other; each value must be a float
     (or complex) array of the layout's shape, whose entries are sizes (ints) or names
     of sizes: the first key that uses a name fixes it, so ``W2`` must have as many rows
-    as ``W1`` has columns. Returns the arrays (not copies).
+    as ``W1`` has columns. Returns plain C-ordered arrays: the caller's own where they
+    already are (no copy), else C-ordered copies.
 
     Examples
     --------
@@ -412,15 +418,16 @@ def check_params(params, layout: Mapping[str, tuple], name: str = "params") -> d
     for key, dims in layout.items():
         label = f"{name}[{key!r}]"
         arr = params[key]
-        if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fc":
+        if type(arr) is not np.ndarray or arr.dtype.kind not in "fc":  # fast path: 2P times
             arr = as_numeric_array(arr, label)
             check_float_dtype(arr, label)
         if not _fits(arr.shape, dims, sizes):
-            want = tuple(sizes.get(d, d) for d in dims)
+            want = "(" + ", ".join(str(sizes.get(d, d)) for d in dims) + ("," if len(dims) == 1
+                                                                            else "") + ")"
             raise GradlabValueError(f"{label} has shape {arr.shape} but must have shape "
                                     f"{want} to fit the other parameters; check how it was "
                                     f"built or assigned.")
-        out[key] = arr
+        out[key] = np.asarray(arr, order="C")  # a plain C-ordered array (a view if it is one)
     return out
 
 

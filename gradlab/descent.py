@@ -82,8 +82,8 @@ def gradient_descent(
             grad = numerical_gradient(f, x)
         except StepLostError as exc:
             if np.max(np.abs(x)) <= np.max(np.abs(path[0])):  # not diverged: x is too coarse
-                raise StepLostError(f"gradient descent cannot take step {step + 1}: {exc}") \
-                    from None
+                raise StepLostError(f"gradient descent cannot take step {step + 1} from init_x "
+                                    f"({x.dtype}): {exc}") from None
             _warn_diverged(step, lr, x)
             break
         x = x - lr * grad

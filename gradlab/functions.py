@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, as_targets, check_labels, nonnegative_finite, positive_int
+from ._validation import (
+    as_float_array,
+    as_targets,
+    check_labels,
+    check_memory,
+    nonnegative_finite,
+    positive_int,
+)
 from .errors import GradlabValueError
 
 __all__ = [
@@ -234,6 +241,7 @@ def one_hot(t, num_classes: int) -> np.ndarray:
     """
     num_classes = positive_int(num_classes, "num_classes")
     labels = check_labels(t, num_classes, "t")
+    check_memory(8 * labels.size * num_classes, f"one_hot with num_classes={num_classes}")
     out = np.zeros(labels.shape + (num_classes,))
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out

@@ -15,10 +15,11 @@ from ._validation import (
     first_nonfinite,
     nonnegative_finite,
     one_of,
+    perturbable,
     positive_int,
     where,
 )
-from .errors import GradlabValueError
+from .errors import GradlabTypeError, GradlabValueError
 from .functions import CROSS_ENTROPY_DELTA, cross_entropy_error, one_hot, sigmoid, softmax
 from .numerical import DEFAULT_H, numerical_gradient
 
@@ -65,7 +66,8 @@ class SimpleNet:
 
     def __init__(self, W=None, *, seed=None):
         W = as_generator(seed).standard_normal((2, 3)) if W is None else W
-        self.W = np.array(as_float_array(W, "W", allow_complex=False), dtype=np.float64)
+        self.W = np.array(as_float_array(W, "W", allow_complex=False), dtype=np.float64,
+                          order="C")  # a copy: the caller's W is never shared
         if self.W.ndim != 2:
             raise GradlabValueError(f"W must be a 2-D matrix (inputs, classes), got shape "
                                     f"{self.W.shape}.")
@@ -135,7 +137,8 @@ class TwoLayerNet:
         p = check_params(self.params, TWO_LAYER_NET_PARAMS)
         # a float ndarray goes straight on (this runs 2P times in the loop): a nan in it is
         # diagnosed below, where the hidden layer is not finite
-        x_arr = x if type(x) is np.ndarray and x.dtype.kind in "fc" else as_float_array(x, "x")
+        fast = type(x) is np.ndarray and x.dtype.kind in "fc" and x.flags.c_contiguous
+        x_arr = x if fast else as_float_array(x, "x")
         if x_arr.ndim not in (1, 2) or x_arr.shape[-1] != p["W1"].shape[0] or x_arr.size == 0:
             raise GradlabValueError(
                 f"x has shape {x_arr.shape}; this network takes (N, {p['W1'].shape[0]}) "
@@ -197,6 +200,13 @@ class TwoLayerNet:
 
             return structured_numerical_gradient(self.params, x_arr, t, h=h)
 
+        for key, value in self.params.items():  # the loop perturbs each one in place
+            if not isinstance(value, np.ndarray):
+                raise GradlabTypeError(
+                    f"params[{key!r}] is a {type(value).__name__}; the loop perturbs each "
+                    f"parameter in place, so it must be a NumPy array (np.asarray it once).")
+            perturbable(value, f"params[{key!r}]")
+
         def loss_w(_):
             return self.loss(x_arr, t)
 
@@ -222,7 +232,7 @@ class TwoLayerNet:
         """
         delta = nonnegative_finite(delta, "delta")
         x_arr, a1, z1, y = self._forward(x)
-        p = self.params
+        p = check_params(self.params, TWO_LAYER_NET_PARAMS)
         t_hot = np.atleast_2d(_one_hot_targets(t, y))
         x2, z1, y = (np.atleast_2d(v) for v in (x_arr, z1, y))
         r = y / (y + delta)

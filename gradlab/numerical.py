@@ -223,6 +223,7 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
     grad = np.zeros(arr.shape, dtype=arr.dtype)  # C order: flat_grad below is a view
     flat_x = arr.reshape(-1) if arr.flags.c_contiguous else arr.flat  # both write into arr
     flat_grad = grad.reshape(-1)
+    moved = False  # f changed the perturbed element itself (restoring it would hide that)
     try:
         for i in range(arr.size):
             original = flat_x[i]
@@ -230,11 +231,16 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
                 flat_x[i] = original + h
                 plus = flat_x[i]
                 fxh1 = f(x)
+                moved = flat_x[i] != plus
                 flat_x[i] = original - h
                 step = plus - flat_x[i]
+                minus = flat_x[i]
                 fxh2 = f(x)
+                moved = moved or flat_x[i] != minus
             finally:
                 flat_x[i] = original
+            if moved:
+                break
             if step == 0:
                 raise step_lost(where("x", np.unravel_index(i, arr.shape)), original, h)
             if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # np.float64 too
@@ -242,7 +248,7 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
                 fxh1, fxh2 = _outputs(fxh1, fxh2, i, arr)           # non-float64 outputs
             flat_grad[i] = (fxh1 - fxh2) / step
     finally:
-        changed = before.tobytes() != np.ascontiguousarray(arr).tobytes()
+        changed = moved or not _identical(before, arr)
         if changed:
             arr[...] = before
     if changed:
@@ -250,6 +256,12 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
             "f modified x; numerical_gradient perturbs x itself and needs f to leave it as "
             "it found it. x has been restored; copy x inside f before changing it.")
     return grad
+
+
+def _identical(a: np.ndarray, b: np.ndarray) -> bool:
+    """Bit for bit the same finite numbers (-0.0 is not 0.0; longdouble's padding is no number)."""
+    return np.array_equal(a, b) and all(np.array_equal(np.signbit(p(a)), np.signbit(p(b)))
+                                        for p in (np.real, np.imag))
 
 
 def _outputs(fxh1, fxh2, i: int, arr: np.ndarray):

@@ -8,6 +8,8 @@ away from kinks (where relu and step functions have no derivative) on request.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -164,3 +166,100 @@ def smooth_problems(draw, dtype=np.float64):
     """Strategy for ``(f, x, grad)`` from :func:`random_smooth_problem` (seeded by hypothesis)."""
     seed = draw(st.integers(0, 2**32 - 1))
     return random_smooth_problem(np.random.default_rng(seed), dtype)
+
+
+# --- hostile inputs: odd types, memory layouts and dtypes ---------------------------------
+# For testing that a function validates its arguments: the same values in another layout
+# or container must give the same result as a clean C-ordered float64 copy, or a clear
+# refusal; a value of the wrong kind must be refused with a message naming the argument.
+
+class NDArraySubclass(np.ndarray):
+    """A trivial ndarray subclass, as third-party array types are."""
+
+
+LAYOUTS = ("C", "F", "transposed", "strided", "sliced", "read-only", "subclass", "matrix",
+           "masked", "list", "scalar")
+"""Containers and memory layouts :func:`relayout` produces (``matrix`` only in 2-D,
+``scalar`` only in 0-d, ``F``/``transposed`` change something only from 2-D on)."""
+
+HOSTILE_DTYPES = ("bool", "int64", "uint8", "float16", "float32", "longdouble", "complex128")
+"""dtypes :func:`redtype` produces."""
+
+
+def relayout(arr: np.ndarray, layout: str):
+    """The values of ``arr`` in another memory layout or container (see :data:`LAYOUTS`).
+
+    Examples
+    --------
+    >>> a = np.arange(6.0).reshape(2, 3)
+    >>> v = relayout(a, "sliced")
+    >>> np.array_equal(v, a) and not v.flags.c_contiguous
+    True
+    """
+    arr = np.array(arr, order="C")
+    if layout == "C":
+        return arr
+    if layout == "F":
+        return np.array(arr, order="F")
+    if layout == "transposed":  # axes rotated in memory: a view that is neither C nor F in 3-D
+        perm = tuple(range(1, arr.ndim)) + (0,) if arr.ndim else ()
+        return np.transpose(np.array(np.transpose(arr, perm), order="C"), np.argsort(perm))
+    if layout in ("strided", "sliced"):
+        if arr.ndim == 0:
+            return np.array([arr[()], 0.0], dtype=arr.dtype)[0:1].reshape(())
+        wide = np.zeros(arr.shape[:-1] + (2 * arr.shape[-1] + 1,), dtype=arr.dtype)
+        view = wide[..., ::2][..., :arr.shape[-1]] if layout == "strided" else \
+            wide[..., :arr.shape[-1]]
+        view[...] = arr
+        return view
+    if layout == "read-only":
+        arr.flags.writeable = False
+        return arr
+    if layout == "subclass":
+        return arr.view(NDArraySubclass)
+    if layout == "matrix":
+        with warnings.catch_warnings():  # "not the recommended way": exactly why it is here
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return np.matrix(arr)
+    if layout == "masked":
+        return np.ma.array(arr, mask=np.zeros(arr.shape, dtype=bool))
+    if layout == "list":
+        return arr.tolist()
+    if layout == "scalar":
+        return arr[()].item()
+    raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}.")
+
+
+def layouts_for(arr: np.ndarray) -> tuple[str, ...]:
+    """The layouts of :data:`LAYOUTS` that apply to ``arr``'s number of dimensions."""
+    skip = {"matrix"} if arr.ndim != 2 else set()
+    skip |= {"scalar"} if arr.ndim else set()
+    return tuple(name for name in LAYOUTS if name not in skip)
+
+
+def redtype(arr: np.ndarray, dtype: str) -> np.ndarray:
+    """``arr`` cast to one of :data:`HOSTILE_DTYPES` (bool: ``arr > 0``; unsigned: ``|arr|``)."""
+    arr = np.asarray(arr)
+    if dtype == "bool":
+        return np.asarray(arr > 0)
+    if dtype == "uint8":
+        return np.asarray(np.round(np.abs(arr)).astype(np.uint8))
+    if dtype == "int64":
+        return np.asarray(np.round(arr).astype(np.int64))
+    return arr.astype(dtype)
+
+
+def odd_values():
+    """Values of the wrong kind for an array or number argument: None, text, containers,
+    object and text arrays, ragged lists, complex numbers, booleans and huge integers."""
+    return st.sampled_from([
+        None, "1.0", b"1", {"a": 1.0}, {1.0, 2.0}, object(), [1.0, "a"], [[1.0], [1.0, 2.0]],
+        np.array([None, 1.0], dtype=object), np.array(["1.0"]),
+        np.array(["2024-01-01"], dtype="datetime64[D]"), lambda v: v,
+    ])
+
+
+def odd_numbers():
+    """Values a number argument (a step, a rate, a size, a seed) must refuse."""
+    return st.sampled_from([None, "1", [1.0], np.array([1.0, 2.0]), {}, True, 1j,
+                            float("nan"), float("inf"), -float("inf"), -1.0, -1, 0, 10**400])

@@ -35,6 +35,7 @@ def _checked(validator: Callable, option: str, parse: Callable, **limits) -> Cal
             raise argparse.ArgumentTypeError(message.removeprefix(option + " ")) from None
 
     convert.__name__ = option  # argparse names the type in some messages
+    convert.validator = validator  # what the option's values must satisfy (for its tests)
     return convert
 
 
@@ -69,8 +70,11 @@ def seed(option: str = "--seed") -> Callable:
 def output_file(option: str, *, allow_stdout: bool = False, formats=None) -> Callable:
     """A file the command will write: its folder must exist and be writable, it must not
     be a directory; ``-`` means standard output where ``allow_stdout``."""
-    return _checked(lambda v, name: str(writable_path(v, name, allow_stdout=allow_stdout,
-                                                      formats=formats)), option, str)
+    def check(value, name):
+        return str(writable_path(value, name, allow_stdout=allow_stdout, formats=formats))
+
+    check.formats = formats
+    return _checked(check, option, str)
 
 
 def plot_file(option: str = "--plot") -> Callable:

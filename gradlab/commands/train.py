@@ -117,7 +117,7 @@ def run(args) -> int:
     try:
         name, ((x, t), (x_test, t_test)) = _load(args.data, args.seed)
     except (OSError, ValueError) as exc:
-        return _error(str(exc))
+        return _error(f"--data: {exc}")
     inputs = x.shape[1]
     std = args.weight_init_std if args.weight_init_std is not None else 1 / math.sqrt(inputs)
     try:
