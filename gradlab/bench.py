@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import nonnegative_finite, one_of, positive_int
+from .numerical import DEFAULT_H
 
 __all__ = ["book_numerical_gradient", "METHODS", "Problem", "run_bench", "fit_slope",
            "pin_threads", "time_call", "spread", "max_rel_diff"]
@@ -29,9 +30,11 @@ FULL_SIZES = ((10, 100), (25, 100), (50, 100), (100, 100), (50, 1), (50, 10))
 """(hidden, batch): time against P at N = 100, and against N at hidden 50."""
 QUICK_SIZES = ((5, 20), (10, 20), (20, 20), (10, 5))
 QUICK_INPUT = 64
+MIN_TIME, QUICK_MIN_TIME = 1.0, 0.2
+"""Seconds each method is repeated for (:func:`run_bench`'s default; ``--quick``'s)."""
 
 
-def book_numerical_gradient(f: Callable, x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+def book_numerical_gradient(f: Callable, x: np.ndarray, h: float = DEFAULT_H) -> np.ndarray:
     """The book's loop (section 4.4, ``nditer`` version), kept faithful: the baseline.
 
     Perturbs ``x`` in place element by element and divides by ``2h``; no
@@ -231,7 +234,7 @@ def max_rel_diff(grads, loop) -> float | None:
 
 
 def run_bench(sizes: Iterable[tuple[int, int]], methods: Iterable[str] = DEFAULT_METHODS, *,
-              input_size: int = INPUT_SIZE, min_time: float = 1.0, max_runs: int = 25,
+              input_size: int = INPUT_SIZE, min_time: float = MIN_TIME, max_runs: int = 25,
               rounds: int = 1, progress: bool = False) -> list[dict]:
     """Time each method on each (hidden, batch) size; one record per pair.
 

@@ -23,10 +23,13 @@ from .errors import GradlabTypeError, GradlabValueError
 from .functions import CROSS_ENTROPY_DELTA, cross_entropy_error, one_hot, sigmoid, softmax
 from .numerical import DEFAULT_H, numerical_gradient
 
-__all__ = ["SimpleNet", "TwoLayerNet", "GRADIENT_METHODS"]
+__all__ = ["SimpleNet", "TwoLayerNet", "GRADIENT_METHODS", "WEIGHT_INIT_STD"]
 
 GRADIENT_METHODS = ("loop", "structured")
 """Values accepted by ``TwoLayerNet.numerical_gradient(..., method=...)``."""
+
+WEIGHT_INIT_STD = 0.01
+"""The book's ``weight_init_std``: the default scale of TwoLayerNet's initial weights."""
 
 
 def _diagnose_nonfinite(arrays: dict[str, np.ndarray], stage: str) -> None:
@@ -117,7 +120,8 @@ class TwoLayerNet:
     True
     """
 
-    def __init__(self, input_size, hidden_size, output_size, weight_init_std=0.01, seed=None):
+    def __init__(self, input_size, hidden_size, output_size, weight_init_std=WEIGHT_INIT_STD,
+                 seed=None):
         n_in, n_hidden, n_out = (positive_int(v, n) for v, n in (
             (input_size, "input_size"), (hidden_size, "hidden_size"),
             (output_size, "output_size")))

@@ -32,10 +32,14 @@ from ._validation import (
 from .errors import DivergenceWarning, GradlabTypeError, GradlabValueError, user_stacklevel
 
 __all__ = ["train", "TrainingHistory", "GRADIENTS", "NUMERICAL_MAX_EVALUATIONS",
-           "DIVERGENCE_FACTOR"]
+           "DIVERGENCE_FACTOR", "ITERS_NUM", "BATCH_SIZE", "LEARNING_RATE"]
 
 GRADIENTS = ("backprop", "numerical", "structured")
 """How :func:`train` computes each gradient."""
+
+ITERS_NUM, BATCH_SIZE, LEARNING_RATE = 1200, 100, 2.0
+""":func:`train`'s defaults: 80 epochs of the digits at batch 100, and a step that suits
+them (the book uses 0.1 on MNIST)."""
 
 DIVERGENCE_FACTOR = 4.0
 """Training stops when the training-set loss exceeds this many times
@@ -162,8 +166,9 @@ def _nonfinite(values: dict) -> str | None:
     return None
 
 
-def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = 1200,
-          batch_size: int = 100, learning_rate: float = 2.0, gradient: str = "backprop",
+def train(net, x_train, t_train, x_test, t_test, *, iters_num: int = ITERS_NUM,
+          batch_size: int = BATCH_SIZE, learning_rate: float = LEARNING_RATE,
+          gradient: str = "backprop",
           seed=None, quiet: bool | None = None,
           max_evaluations: float | None = NUMERICAL_MAX_EVALUATIONS) -> TrainingHistory:
     """Train ``net`` in place by mini-batch SGD and record loss and accuracy per epoch.

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .._validation import check_memory, nonnegative_finite, one_of, positive_int
+from ..bench import MIN_TIME, QUICK_MIN_TIME
 from ..errors import GradlabError
 from .options import number, output_file, plot_file, positive_count
 
@@ -43,8 +44,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="BLAS/XLA threads (default 1: stable ratios on a shared machine)")
     parser.add_argument("--min-time", type=number(nonnegative_finite, "--min-time"),
                         default=None, metavar="S",
-                        help="repeat each method until S seconds have passed (default 1, "
-                        "quick 0.2); the median is reported")
+                        help=f"repeat each method until S seconds have passed (default "
+                        f"{MIN_TIME:g}, quick {QUICK_MIN_TIME:g}); the median is reported")
     parser.add_argument("--rounds", type=positive_count("--rounds"), default=1, metavar="R",
                         help="time every method R times, interleaved (default 1; the loops "
                         "take ~2P forwards each: 40 s at 784-50-10, N=100, one thread)")
@@ -96,7 +97,8 @@ def run(args) -> int:
     for hidden, batch in sizes:  # before the first timing, not when the big size comes up
         check_memory(8 * ((n_in + 1) * hidden + (hidden + 1) * bench.OUTPUT_SIZE + batch * n_in),
                      f"--sizes {hidden}x{batch}")
-    min_time = args.min_time if args.min_time is not None else (0.2 if args.quick else 1.0)
+    min_time = args.min_time if args.min_time is not None else (
+        bench.QUICK_MIN_TIME if args.quick else bench.MIN_TIME)
     with bench.pin_threads(args.threads):
         records = bench.run_bench(
             sizes, methods, input_size=n_in,

@@ -13,6 +13,7 @@ import numpy as np
 from .._validation import at_least, check_memory, nonnegative_finite
 from ..check import MODES, check_gradient
 from ..errormodel import METHODS, SAFETY, levels
+from ..nets import WEIGHT_INIT_STD
 from .options import number, output_file, positive_count, seed
 
 DIRECTIONS = inspect.signature(check_gradient).parameters["k"].default
@@ -52,8 +53,9 @@ def register(subparsers) -> argparse.ArgumentParser:
         size.add_argument(option, type=positive_count(option), default=default, metavar="N",
                           help=f"default {default}")
     size.add_argument("--weight-init-std", type=number(nonnegative_finite, "--weight-init-std"),
-                      default=0.01, metavar="S",
-                      help="initial weight scale >= 0, default 0.01 as in the book")
+                      default=WEIGHT_INIT_STD, metavar="S",
+                      help=f"initial weight scale >= 0, default {WEIGHT_INIT_STD:g} as in the "
+                           f"book")
     size.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     size.add_argument("--seed", type=seed("--seed"), default=0,
                       help="seed (>= 0) of weights, batch, directions; default 0")

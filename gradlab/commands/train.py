@@ -7,7 +7,7 @@ import math
 import sys
 
 from .._validation import nonnegative_finite, positive_finite
-from ..training import GRADIENTS
+from ..training import BATCH_SIZE, GRADIENTS, ITERS_NUM, LEARNING_RATE
 from .options import number, output_file, plot_file, positive_count, seed
 
 DESCRIPTION = """\
@@ -57,14 +57,15 @@ def register(subparsers) -> argparse.ArgumentParser:
                            "accuracy instead of 6 (seed 0))")
     sgd = parser.add_argument_group("training")
     sgd.add_argument("--learning-rate", "--lr", type=number(positive_finite, "--learning-rate"),
-                     default=2.0, metavar="LR",
-                     help="SGD step size (default 2.0; the book uses 0.1 on MNIST)")
-    sgd.add_argument("--batch-size", type=positive_count("--batch-size"), default=100,
+                     default=LEARNING_RATE, metavar="LR",
+                     help=f"SGD step size (default {LEARNING_RATE:g}; the book uses 0.1 on "
+                          f"MNIST)")
+    sgd.add_argument("--batch-size", type=positive_count("--batch-size"), default=BATCH_SIZE,
                      metavar="N",
-                     help="samples per mini-batch (default 100)")
-    sgd.add_argument("--iterations", type=positive_count("--iterations"), default=1200,
+                     help=f"samples per mini-batch (default {BATCH_SIZE})")
+    sgd.add_argument("--iterations", type=positive_count("--iterations"), default=ITERS_NUM,
                      metavar="N",
-                     help="number of updates (default 1200 = 80 epochs of the digits)")
+                     help=f"number of updates (default {ITERS_NUM} = 80 epochs of the digits)")
     sgd.add_argument("--gradient", default="backprop",
                      choices=GRADIENTS,
                      help="backprop (default); numerical: the book's per-parameter loop, "
