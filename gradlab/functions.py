@@ -3,7 +3,8 @@
 Every function accepts a float (or complex, for complex-step differentiation)
 array of any shape, promotes integer input to float64 as NumPy's ufuncs do,
 refuses empty and non-finite input with a message naming the argument, and
-never modifies its arguments.
+never modifies its arguments. Results end in ``[()]``, which turns a 0-d result into a
+NumPy scalar and leaves any other array as it is.
 """
 
 from __future__ import annotations
@@ -37,10 +38,6 @@ CROSS_ENTROPY_DELTA = 1e-7
 """The book's ``delta``: added inside the log so that log(0) never happens."""
 
 
-def _scalar_or_array(out: np.ndarray, like: np.ndarray):
-    return out[()] if like.ndim == 0 else out
-
-
 def step_function(x):
     """Heaviside step: 1 where ``x > 0``, else 0 (book section 3.2.2).
 
@@ -61,7 +58,7 @@ def step_function(x):
     True
     """
     arr = as_float_array(x, "x")
-    return _scalar_or_array((arr.real > 0).astype(arr.real.dtype), arr)
+    return (arr.real > 0).astype(arr.real.dtype)[()]
 
 
 def sigmoid(x):
@@ -92,9 +89,9 @@ def sigmoid(x):
     """
     arr = as_float_array(x, "x")
     if arr.dtype.kind == "c":
-        return _scalar_or_array(_complex_sigmoid(np.atleast_1d(arr)).reshape(arr.shape), arr)
+        return _complex_sigmoid(np.atleast_1d(arr)).reshape(arr.shape)[()]
     with np.errstate(over="ignore", under="ignore"):
-        return _scalar_or_array(1.0 / (1.0 + np.exp(-arr)), arr)
+        return (1.0 / (1.0 + np.exp(-arr)))[()]
 
 
 def _complex_sigmoid(z: np.ndarray) -> np.ndarray:
@@ -137,7 +134,7 @@ def relu(x):
     True
     """
     arr = as_float_array(x, "x")
-    return _scalar_or_array(arr * (arr.real > 0), arr)
+    return (arr * (arr.real > 0))[()]
 
 
 def relu_grad(x):
@@ -155,7 +152,7 @@ def relu_grad(x):
     True
     """
     arr = as_float_array(x, "x")
-    return _scalar_or_array((arr.real >= 0).astype(arr.real.dtype), arr)
+    return (arr.real >= 0).astype(arr.real.dtype)[()]
 
 
 def identity_function(x):
@@ -167,7 +164,7 @@ def identity_function(x):
     True
     """
     arr = as_float_array(x, "x")
-    return _scalar_or_array(arr.copy(), arr)
+    return arr.copy()[()]
 
 
 def softmax(a):
@@ -240,8 +237,9 @@ def one_hot(t, num_classes: int) -> np.ndarray:
     True
     """
     num_classes = positive_int(num_classes, "num_classes")
-    labels = check_labels(t, num_classes, "t")
-    check_memory(8 * labels.size * num_classes, f"one_hot with num_classes={num_classes}")
+    labels = check_labels(t, num_classes)
+    check_memory(labels.size * num_classes * np.float64().itemsize,
+                 f"one_hot with num_classes={num_classes}")
     out = np.zeros(labels.shape + (num_classes,))
     np.put_along_axis(out, labels[..., None], 1.0, axis=-1)
     return out
@@ -347,10 +345,10 @@ def cross_entropy_error(y, t, *, delta: float = CROSS_ENTROPY_DELTA):
             "cross_entropy_error expects softmax outputs. Did you pass logits? "
             "Apply softmax first."
         )
-    target = as_targets(t, y_arr.shape, "t")
-    y2 = y_arr.reshape(-1, y_arr.shape[-1])
-    batch_size = y2.shape[0]
+    target = as_targets(t, y_arr.shape)
+    batch_size = y_arr.size // y_arr.shape[-1]  # leading axes are batch axes, as in softmax
+    y2 = y_arr.reshape(batch_size, y_arr.shape[-1])
     if target.one_hot is not None:
         return -np.sum(target.one_hot.reshape(y2.shape) * np.log(y2 + delta)) / batch_size
-    picked = y2[np.arange(batch_size), target.labels.reshape(-1)]
+    picked = y2[np.arange(batch_size), target.labels.reshape(batch_size)]
     return -np.sum(np.log(picked + delta)) / batch_size

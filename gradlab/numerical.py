@@ -127,28 +127,31 @@ def numerical_diff(f: Callable, x, h: float = DEFAULT_H):
     arr = as_float_array(x, "x")
     plus, minus = arr + h, arr - h
     step = plus - minus
-    lost = np.flatnonzero(step.reshape(-1) == 0)
+    lost = np.flatnonzero(step == 0)
     if lost.size:
         index = np.unravel_index(lost[0], arr.shape)
         raise step_lost(where("x", index), arr[index], h)
     _warn_if_narrow(arr, h)
-    fp = _elementwise(f(plus[()] if arr.ndim == 0 else plus), arr.shape, "x + h")
-    fm = _elementwise(f(minus[()] if arr.ndim == 0 else minus), arr.shape, "x - h")
+    fp = _elementwise(f(plus[()]), arr.shape, "x + h")  # [()]: a scalar for 0-d x
+    fm = _elementwise(f(minus[()]), arr.shape, "x - h")
     result = (fp - fm) / step
-    bad = np.flatnonzero(~np.isfinite(result).reshape(-1))
+    bad = np.flatnonzero(~np.isfinite(result))
     if bad.size:
         at = where("x", np.unravel_index(bad[0], arr.shape))
         raise GradlabValueError(f"f returned nan or inf within h = {h:g} of {at}; the "
                                 f"derivative is undefined there.")
-    return result[()] if result.ndim == 0 else result
+    return result[()]
 
 
 def _elementwise(value, shape: tuple, at: str) -> np.ndarray:
     """f's output at ``x +/- h``: a number for 0-d x, else an array of x's shape."""
     if not shape:
         return np.asarray(as_scalar(value, "f", f"at {at}"))
-    out = np.asarray(value) if isinstance(value, np.ndarray | list | tuple) else np.asarray(None)
-    if out.dtype.kind not in "iufc":
+    try:
+        out = np.asarray(value)
+    except ValueError:  # a ragged list
+        out = np.asarray(None)
+    if not np.issubdtype(out.dtype, np.number):
         raise GradlabTypeError(f"f returned {type(value).__name__} at {at}; numerical_diff "
                                f"applies f elementwise, so it must return an array of x's "
                                f"shape {shape}.")
@@ -215,15 +218,13 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
     """
     h = finite_step(h)
     check_callable(f)
-    arr = perturbable(x, "x")
+    arr = perturbable(x)
     if not isinstance(x, np.ndarray):
         x = arr  # f gets the new array; nothing outside could see a copy anyway
     _warn_if_narrow(arr, h)
-    before = np.array(arr, order="C")
+    before = arr.copy()
     grad = np.zeros(arr.shape, dtype=arr.dtype)  # C order: flat_grad below is a view
-    flat_x = arr.reshape(-1) if arr.flags.c_contiguous else arr.flat  # both write into arr
-    flat_grad = grad.reshape(-1)
-    moved = False  # f changed the perturbed element itself (restoring it would hide that)
+    flat_x, flat_grad = arr.flat, grad.ravel()  # arr.flat writes into arr in any layout
     try:
         for i in range(arr.size):
             original = flat_x[i]
@@ -231,8 +232,8 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
                 flat_x[i] = original + h
                 plus = flat_x[i]
                 fxh1 = f(x)
-                moved = flat_x[i] != plus
-                flat_x[i] = original - h
+                moved = flat_x[i] != plus  # f changed the perturbed element itself: restoring
+                flat_x[i] = original - h   # it below would hide that
                 step = plus - flat_x[i]
                 minus = flat_x[i]
                 fxh2 = f(x)
@@ -240,7 +241,7 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
             finally:
                 flat_x[i] = original
             if moved:
-                break
+                raise _modified()
             if step == 0:
                 raise step_lost(where("x", np.unravel_index(i, arr.shape)), original, h)
             if not (isinstance(fxh1, float) and isinstance(fxh2, float)  # np.float64 too
@@ -248,14 +249,18 @@ def numerical_gradient(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
                 fxh1, fxh2 = _outputs(fxh1, fxh2, i, arr)           # non-float64 outputs
             flat_grad[i] = (fxh1 - fxh2) / step
     finally:
-        changed = moved or not _identical(before, arr)
+        changed = not _identical(before, arr)
         if changed:
             arr[...] = before
     if changed:
-        raise GradlabValueError(
-            "f modified x; numerical_gradient perturbs x itself and needs f to leave it as "
-            "it found it. x has been restored; copy x inside f before changing it.")
+        raise _modified()
     return grad
+
+
+def _modified() -> GradlabValueError:
+    return GradlabValueError(
+        "f modified x; numerical_gradient perturbs x itself and needs f to leave it as "
+        "it found it. x has been restored; copy x inside f before changing it.")
 
 
 def _identical(a: np.ndarray, b: np.ndarray) -> bool:
@@ -266,9 +271,10 @@ def _identical(a: np.ndarray, b: np.ndarray) -> bool:
 
 def _outputs(fxh1, fxh2, i: int, arr: np.ndarray):
     """f's two values at element ``i`` as scalars, or raise naming the element."""
-    at = f"at {where('x', np.unravel_index(i, arr.shape))} +/- h"
-    fxh1, fxh2 = as_scalar(fxh1, "f", at), as_scalar(fxh2, "f", at)
-    if np.iscomplexobj(fxh1 - fxh2) and arr.dtype.kind != "c":
-        raise GradlabTypeError(f"f returned a complex number {at} for real x; return its "
-                               f"real part, or pass a complex x.")
-    return fxh1, fxh2
+    at = f"at {where('x', np.unravel_index(i, arr.shape))}"
+    values = [as_scalar(value, "f", f"{at} {side} h")
+              for value, side in ((fxh1, "+"), (fxh2, "-"))]
+    if arr.dtype.kind != "c" and any(np.iscomplexobj(v) for v in values):
+        raise GradlabTypeError(f"f returned a complex number {at} +/- h for real x; return "
+                               f"its real part, or pass a complex x.")
+    return values

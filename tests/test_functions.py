@@ -207,3 +207,82 @@ def test_cross_entropy_float_labels_are_a_type_error():
 def test_mean_squared_error_shape_mismatch_suggests_one_hot():
     with pytest.raises(ValueError, match="one_hot"):
         gl.mean_squared_error(np.full((2, 3), 1 / 3), np.array([0, 2]))
+
+
+# --- dtypes, shapes and messages, exactly --------------------------------------------------
+
+UNARY = ELEMENTWISE + ["relu_grad", "softmax"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble,
+                                   np.complex64, np.complex128])
+def test_results_keep_the_input_precision(name, dtype):
+    # float32 in, float32 out: a float64 result would silently widen (and slow) a float32
+    # model. The indicator functions return the real dtype of a complex input.
+    x = np.array([-1.5, 0.25, 2.0], dtype=dtype)
+    out = getattr(gl, name)(x)
+    real = np.empty(0, dtype).real.dtype
+    assert out.dtype == (real if name in ("step_function", "relu_grad") else dtype)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE + ["relu_grad"])
+@pytest.mark.parametrize("x", [0.5, -2.0, 1.5 + 0.5j, np.float32(0.5), np.array(-0.5)])
+def test_scalars_come_back_as_numpy_scalars(name, x):
+    out = getattr(gl, name)(x)
+    assert np.ndim(out) == 0 and not isinstance(out, np.ndarray)
+    assert out == getattr(gl, name)(np.array([x]))[0]
+
+
+def test_sigmoid_is_silent_even_where_numpy_raises_on_overflow_and_underflow():
+    # exp(1000) overflows and exp(-745) underflows; both limits are right (1/(1+inf) = 0,
+    # 1/(1+5e-324) = 1), so a user's np.seterr(all="raise") must not turn them into errors
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(gl.sigmoid(np.array([-1000.0, 745.0, 1000.0])),
+                                      [0.0, 1.0, 1.0])
+
+
+def test_relu_complex_step_at_the_kink_gives_jax_s_zero():
+    # relu(0 + ih) keeps the mask x > 0: the complex step then reads relu'(0) = 0, as JAX
+    assert gl.relu(np.array([1e-20j]))[0] == 0 and gl.relu(np.array([1 + 1e-20j]))[0] == 1 + 1e-20j
+
+
+def test_one_hot_puts_the_class_axis_last_for_any_label_shape():
+    t = np.array([[2, 0], [1, 1], [0, 2]])
+    hot = gl.one_hot(t, 3)
+    assert hot.shape == (3, 2, 3) and hot.dtype == np.float64
+    np.testing.assert_array_equal(np.argmax(hot, axis=-1), t)
+    np.testing.assert_array_equal(hot.sum(axis=-1), 1.0)
+
+
+def test_cross_entropy_treats_leading_axes_as_batch_axes():
+    rng = np.random.default_rng(0)
+    y = gl.softmax(rng.normal(size=(2, 3, 4)))
+    t = rng.integers(0, 4, size=(2, 3))
+    flat = gl.cross_entropy_error(y.reshape(6, 4), t.reshape(6))
+    assert gl.cross_entropy_error(y, t) == flat
+    assert abs(gl.cross_entropy_error(y, gl.one_hot(t, 4)) - flat) <= 4 * np.finfo(float).eps
+    single = gl.cross_entropy_error(y[0, 0], t[0, 0])
+    assert single == gl.cross_entropy_error(y[0, :1], t[0, :1])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gl.softmax(3.0),
+     "a is a scalar; softmax needs at least one axis of classes, e.g. np.array([a])."),
+    (lambda: gl.cross_entropy_error(0.5, 0),
+     "y is a scalar; pass probabilities of shape (C,) or (N, C)."),
+    (lambda: gl.cross_entropy_error(np.array([[-1.0, 2.0]]), np.array([1])),
+     "y has negative entries, so it is not a probability distribution; cross_entropy_error "
+     "expects softmax outputs. Did you pass logits? Apply softmax first."),
+    (lambda: gl.mean_squared_error(np.full((2, 3), 1 / 3), np.array([0, 2])),
+     "y has shape (2, 3) but t has shape (2,); mean_squared_error needs targets of the same "
+     "shape as the predictions. t looks like integer labels: one-hot encode them first, "
+     "t = gradlab.one_hot(t, y.shape[-1])."),
+    (lambda: gl.mean_squared_error(np.full((2, 3), 1 / 3), np.ones((3, 2))),
+     "y has shape (2, 3) but t has shape (3, 2); mean_squared_error needs targets of the same "
+     "shape as the predictions."),
+])
+def test_messages_word_for_word(call, message):
+    with pytest.raises(gl.GradlabValueError) as info:
+        call()
+    assert str(info.value) == message

@@ -201,3 +201,115 @@ def test_step_actually_represented_is_used(h):
     x = np.array([1e4 + 0.1])
     grad = gl.numerical_gradient(lambda v: 3.0 * v[0], x, h=h)
     np.testing.assert_allclose(grad, [3.0], rtol=1e-10)
+
+
+# --- messages, word for word, and an f that misbehaves ---------------------------------------
+
+STEP_LOST_AT_1E13 = (
+    "x[1] = 1e+13: x + h == x in float64, because h = 0.0001 is below the spacing of float64 "
+    "numbers there (0.00195), so the step is lost to rounding. Use a wider dtype, a larger h, "
+    "or rescale x (gradient descent that diverged ends here).")
+
+
+@pytest.mark.parametrize("differentiate", [gl.numerical_gradient, gl.numerical_diff])
+def test_step_lost_message(differentiate):
+    with pytest.raises(gl.StepLostError) as info:
+        differentiate(np.sum if differentiate is gl.numerical_gradient else np.negative,
+                      np.array([0.5, 1e13]))
+    assert str(info.value) == STEP_LOST_AT_1E13
+
+
+def test_step_lost_names_the_dtype_of_a_complex_x():
+    with pytest.raises(gl.StepLostError, match=r"^x\[1, 0\] = 1e\+13: x \+ h == x in complex128"):
+        gl.numerical_diff(lambda v: v, np.array([[0.5], [1e13 + 0j]]))
+
+
+def test_float32_warning_word_for_word_and_pointing_out_of_gradlab():
+    # It must name the caller's line, not one inside gradlab (mutmut's trampolines sit in
+    # between: "outside gradlab" holds there too, "this file" would not).
+    import os
+
+    with pytest.warns(gl.PrecisionWarning) as caught:
+        gl.numerical_gradient(np.sum, np.ones(2, np.float32))
+    assert str(caught[0].message) == (
+        "x is float32: with h = 0.0001 the roundoff error of each partial derivative is about "
+        "eps*|f|/h = 1.2e-03 x |f(x)| (eps = 1.2e-07). Use x.astype(np.float64) for a "
+        "trustworthy gradient, or h ~ eps**(1/3) = 5e-03.")
+    package = os.path.dirname(os.path.abspath(gl.__file__))
+    assert not os.path.abspath(caught[0].filename).startswith(package + os.sep)
+
+
+@pytest.mark.parametrize("f, x, error, message", [
+    (np.log, np.array([1.0, 0.0]), gl.GradlabValueError,
+     "f returned nan or inf within h = 0.0001 of x[1]; the derivative is undefined there."),
+    (np.log, 0.0, gl.GradlabValueError,
+     "f returned nan at x - h; the derivative is undefined there."),
+    (np.sum, np.ones((2, 2)), gl.GradlabValueError,
+     "f returned shape () at x + h for x of shape (2, 2); numerical_diff applies f "
+     "elementwise, so it must return an array of x's shape (use numerical_gradient for a "
+     "scalar f)."),
+    (lambda v: "y", np.ones(2), gl.GradlabTypeError,
+     "f returned str at x + h; numerical_diff applies f elementwise, so it must return an "
+     "array of x's shape (2,)."),
+    (lambda v: [[1.0], [1.0, 2.0]], np.ones(2), gl.GradlabTypeError,
+     "f returned list at x + h; numerical_diff applies f elementwise, so it must return an "
+     "array of x's shape (2,)."),
+])
+def test_numerical_diff_messages(f, x, error, message):
+    with pytest.raises(error) as info, np.errstate(all="ignore"):
+        gl.numerical_diff(f, x)
+    assert type(info.value) is error and str(info.value) == message
+
+
+def test_numerical_diff_passes_a_scalar_for_scalar_x_and_arrays_for_arrays():
+    seen = []
+    gl.numerical_diff(lambda v: seen.append(type(v)) or v, 2.0)
+    gl.numerical_diff(lambda v: seen.append(type(v)) or v, np.ones(3))
+    assert seen == [np.float64, np.float64, np.ndarray, np.ndarray]
+    assert isinstance(gl.numerical_diff(lambda v: v * v, 3.0), np.float64)
+
+
+def _modifying(when):
+    """An f that changes its argument only in one of its calls (see the tests below)."""
+    def f(v):
+        if when(v):
+            v[-1] += 1.0
+        return float(np.sum(v))
+    return f
+
+
+@pytest.mark.parametrize("case, f", [
+    ("at x + h, the perturbed element", _modifying(lambda v: v[-1] > 2.0 and v[0] == 1)),
+    ("at x - h, the perturbed element", _modifying(lambda v: 1.9 < v[-1] < 2.0)),
+    ("another element, keeping its sign", _modifying(lambda v: v[0] != 1.0)),
+])
+def test_an_f_that_modifies_x_anywhere_and_anytime_is_caught(case, f):
+    x = np.array([1.0, 2.0])
+    with pytest.raises(gl.GradlabValueError, match="^f modified x; numerical_gradient "
+                                                   "perturbs x itself"):
+        gl.numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_a_bad_value_on_one_side_only_is_named_with_its_side():
+    def f(v):  # fine at x + h, None at x - h
+        return None if v[0] < 1.0 else float(np.sum(v))
+
+    with pytest.raises(gl.GradlabTypeError, match=r"^f returned None \(NoneType\) at x\[0\] - h"):
+        gl.numerical_gradient(f, np.array([1.0]))
+
+    def g(v):  # complex at x + h only
+        return complex(v[0], 1.0) if v[0] > 1.0 else float(v[0])
+
+    with pytest.raises(gl.GradlabTypeError, match=r"^f returned a complex number at x\[0\] "
+                                                  r"\+/- h for real x"):
+        gl.numerical_gradient(g, np.array([1.0]))
+
+
+def test_non_float64_outputs_take_the_slow_path_to_the_same_numbers():
+    x = np.array([0.5, -1.5])
+    fast = gl.numerical_gradient(lambda v: float(np.sum(v**2)), x.copy())
+    slow = gl.numerical_gradient(lambda v: np.array([np.sum(v**2)]), x.copy())  # shape (1,)
+    assert np.array_equal(fast, slow)
+    complex_x = gl.numerical_gradient(lambda v: np.sum(v**2), x.astype(complex))
+    np.testing.assert_allclose(complex_x, 2 * x, rtol=1e-9)
