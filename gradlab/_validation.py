@@ -176,18 +176,32 @@ def check_memory(n_bytes: float, what: str) -> None:
 
 # --- arrays -------------------------------------------------------------------------------
 
+def is_number_dtype(dtype) -> bool:
+    """Integer, float or complex, not bool (NumPy counts timedelta64 as an integer: not here)."""
+    return np.issubdtype(dtype, np.number) and not np.issubdtype(dtype, np.timedelta64)
+
+
+def _integral(dtype) -> bool:
+    """Integer or bool: a dtype that truncates what is stored into it."""
+    return np.issubdtype(dtype, np.bool_) or (is_number_dtype(dtype)
+                                              and np.issubdtype(dtype, np.integer))
+
+
+def _inexact(dtype) -> bool:
+    """Float or complex."""
+    return np.issubdtype(dtype, np.inexact)
+
+
 def dtype_eps(dtype) -> float:
     """Machine epsilon of a floating (or complex) dtype."""
     try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = np.dtype(object)
-    if dt.kind not in "fc":
+        inexact = _inexact(np.dtype(dtype))
+    except TypeError:  # not a dtype at all
+        inexact = False
+    if not inexact:
         raise GradlabTypeError(f"dtype {dtype!r} is not a floating-point dtype; use e.g. "
                                f"np.float64.")
-    if dt.kind == "c":
-        dt = np.empty(0, dt).real.dtype
-    return float(np.finfo(dt).eps)
+    return float(np.finfo(dtype).eps)  # of the real part, for a complex dtype
 
 
 def is_narrow(dtype) -> bool:
@@ -211,8 +225,7 @@ def first_nonfinite(arr: np.ndarray) -> tuple | None:
     finite = np.isfinite(arr)
     if finite.all():
         return None
-    return tuple(int(i) for i in np.unravel_index(int(np.argmin(finite.reshape(-1))),
-                                                  arr.shape))
+    return tuple(int(i) for i in np.unravel_index(int(np.argmin(finite)), arr.shape))
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -234,14 +247,14 @@ def check_nonempty(arr: np.ndarray, name: str) -> None:
 
 def check_float_dtype(arr: np.ndarray, name: str) -> None:
     """Refuse integer and boolean arrays where they would give silently wrong numbers."""
-    if arr.dtype.kind in "biu":
+    if _integral(arr.dtype):
         raise GradlabTypeError(
             f"{name} has integer dtype {arr.dtype}: whatever is stored into it in place (a "
             f"step of h = 1e-4, a training update) is truncated to an integer, and the result "
             f"is garbage (the book's numerical_gradient returns [25000, 35000] for the "
             f"gradient of sum(x**2) at the integer array [3, 4]). Convert it first: "
             f"{name} = {name}.astype(np.float64).")
-    if arr.dtype.kind not in "fc":
+    if not _inexact(arr.dtype):
         raise GradlabTypeError(f"{name} must be a floating-point array, got dtype {arr.dtype}; "
                                f"convert it with np.asarray({name}, dtype=float).")
 
@@ -262,7 +275,7 @@ def as_numeric_array(x, name: str) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise GradlabTypeError(f"{name} must be a numeric array, got {type(x).__name__} "
                                f"that NumPy cannot turn into one ({exc}).") from None
-    if arr.dtype == object or arr.dtype.kind not in "biufc":
+    if not (is_number_dtype(arr.dtype) or np.issubdtype(arr.dtype, np.bool_)):
         got = f"dtype {arr.dtype}" if isinstance(x, np.ndarray) else _show(x)
         raise GradlabTypeError(f"{name} must be a numeric array, got {got}; pass a NumPy "
                                f"array of floats, e.g. np.asarray({name}, dtype=float).")
@@ -277,9 +290,9 @@ def as_float_array(x, name: str, *, allow_complex: bool = True) -> np.ndarray:
     every layout: the result is bit for bit that of a C-ordered copy.
     """
     arr = np.asarray(as_numeric_array(x, name), order="C")
-    if arr.dtype.kind in "biu":
-        arr = arr.astype(np.float64)
-    elif arr.dtype.kind == "c" and not allow_complex:
+    if _integral(arr.dtype):
+        arr = np.asarray(arr, dtype=np.float64)
+    elif np.issubdtype(arr.dtype, np.complexfloating) and not allow_complex:
         raise GradlabTypeError(f"{name} must be real, got dtype {arr.dtype}; pass "
                                f"{name}.real if the imaginary part is not needed.")
     check_nonempty(arr, name)
@@ -302,7 +315,7 @@ def float_array(x, name: str = "x") -> np.ndarray:
             f"compute what it computes on an array. Pass np.asarray({name}).")
     arr = as_numeric_array(x, name)
     if not isinstance(x, np.ndarray):
-        arr = arr.astype(np.float64) if arr.dtype.kind in "biu" else np.array(arr)
+        arr = np.array(arr, dtype=np.float64 if _integral(arr.dtype) else arr.dtype)
     check_float_dtype(arr, name)
     check_nonempty(arr, name)
     check_finite(arr, name)
@@ -328,7 +341,7 @@ def as_scalar(value, name: str, at: str):
         arr = np.asarray(value)
     except (ValueError, TypeError):
         arr = np.asarray(None)
-    if arr.dtype.kind not in "iufc":
+    if not is_number_dtype(arr.dtype):
         raise GradlabTypeError(f"{name} returned {_show(value)} {at}; it must return a "
                                f"number (a float, or an array with one element).")
     if arr.size != 1:
@@ -347,7 +360,7 @@ def as_scalar(value, name: str, at: str):
 def check_labels(t, num_classes: int, name: str = "t") -> np.ndarray:
     """Integer class labels in ``0 .. num_classes-1`` as an int64 array, or raise."""
     arr = as_numeric_array(t, name)
-    if arr.dtype.kind not in "iu":
+    if not np.issubdtype(arr.dtype, np.integer):  # bool is no integer here
         raise GradlabTypeError(
             f"{name} looks like class labels but has dtype {arr.dtype}; labels must be "
             f"integers ({name}.astype(int)), or pass one-hot targets of the same shape as y.")
@@ -418,7 +431,7 @@ def check_params(params, layout: Mapping[str, tuple], name: str = "params") -> d
     for key, dims in layout.items():
         label = f"{name}[{key!r}]"
         arr = params[key]
-        if type(arr) is not np.ndarray or arr.dtype.kind not in "fc":  # fast path: 2P times
+        if type(arr) is not np.ndarray or not _inexact(arr.dtype):  # fast path: 2P times
             arr = as_numeric_array(arr, label)
             check_float_dtype(arr, label)
         if not _fits(arr.shape, dims, sizes):
@@ -471,13 +484,13 @@ def writable_path(path, name: str, *, allow_stdout: bool = False, formats=None):
     if p.is_dir():
         raise GradlabValueError(f"{name} {p} is a directory; give a file name inside it, "
                                 f"e.g. {p / ('out.' + (formats or ['json'])[0])}.")
-    suffix = p.suffix.lower().lstrip(".")
+    suffix = p.suffix.lower()[1:]  # without its dot
     if formats is not None and suffix not in formats:
         got = f"extension .{suffix}" if suffix else "no extension"
         raise GradlabValueError(f"{name} {p} has {got}; use one of "
                                 f"{', '.join('.' + f for f in formats[:3])} (or "
                                 f"{', '.join('.' + f for f in formats[3:])}).")
-    parent = p.parent if str(p.parent) else Path(".")
+    parent = p.parent  # Path(".") for a bare file name
     if not parent.is_dir():
         raise GradlabValueError(f"{name} {p}: the folder {parent} does not exist; create it "
                                 f"first or choose another path.")

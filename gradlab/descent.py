@@ -75,7 +75,7 @@ def gradient_descent(
     check_callable(f)
     step_num = nonnegative_int(step_num, "step_num")
     lr = positive_finite(lr, "lr")
-    x = np.array(as_float_array(init_x, "init_x"), order="C")  # a copy: init_x stays put
+    x = as_float_array(init_x, "init_x").copy()  # init_x stays put
     path = [x.copy()]
     for step in range(step_num):
         try:
@@ -86,7 +86,8 @@ def gradient_descent(
                                     f"({x.dtype}): {exc}") from None
             _warn_diverged(step, lr, x)
             break
-        x = x - lr * grad
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is handled here
+            x = x - lr * grad
         if not np.all(np.isfinite(x)):
             _warn_diverged(step + 1, lr, x)
             x = path[-1]

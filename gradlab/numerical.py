@@ -25,6 +25,7 @@ from ._validation import (
     dtype_eps,
     finite_step,
     is_narrow,
+    is_number_dtype,
     perturbable,
     where,
 )
@@ -151,7 +152,7 @@ def _elementwise(value, shape: tuple, at: str) -> np.ndarray:
         out = np.asarray(value)
     except ValueError:  # a ragged list
         out = np.asarray(None)
-    if not np.issubdtype(out.dtype, np.number):
+    if not is_number_dtype(out.dtype):
         raise GradlabTypeError(f"f returned {type(value).__name__} at {at}; numerical_diff "
                                f"applies f elementwise, so it must return an array of x's "
                                f"shape {shape}.")

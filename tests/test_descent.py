@@ -75,3 +75,34 @@ def test_bad_hyperparameters(kwargs, message):
 def test_bad_start():
     with pytest.raises(ValueError, match="init_x contains a non-finite"):
         gl.gradient_descent(function_2, np.array([np.nan, 1.0]))
+
+
+def test_the_book_defaults_are_lr_001_and_100_steps():
+    # each step multiplies x by 1 - 2 lr = 0.98; the numerical gradient of this quadratic
+    # is exact to ~eps |f| / h = 5e-11, so 100 steps land within 1e-8 of 0.98**100 x0
+    x, path = gl.gradient_descent(function_2, np.array([-3.0, 4.0]), return_path=True)
+    np.testing.assert_allclose(x, np.array([-3.0, 4.0]) * 0.98**100, rtol=0, atol=1e-8)
+    assert path.shape == (101, 2)
+
+
+def test_an_iterate_that_overflows_stops_at_the_last_finite_point():
+    with pytest.warns(gl.DivergenceWarning) as caught:
+        x, path = gl.gradient_descent(lambda v: np.sum(v * v), np.array([1.0]), lr=1e308,
+                                      return_path=True)
+    assert str(caught[0].message) == (
+        "gradient descent diverged after 1 steps (lr = 1e+308; max |x| = inf); stopped there. "
+        "Use a smaller learning rate.")
+    np.testing.assert_array_equal(x, [1.0])
+    assert path.shape == (1, 1)
+
+
+def test_divergence_message_word_for_word_and_pointing_out_of_gradlab():
+    import os
+
+    with pytest.warns(gl.DivergenceWarning) as caught:
+        gl.gradient_descent(function_2, np.array([-3.0, 4.0]), lr=10.0)
+    assert str(caught[0].message) == (
+        "gradient descent diverged after 9 steps (lr = 10; max |x| = 1.31e+12); stopped there. "
+        "Use a smaller learning rate.")
+    package = os.path.dirname(os.path.abspath(gl.__file__))
+    assert not os.path.abspath(caught[0].filename).startswith(package + os.sep)

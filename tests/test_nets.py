@@ -235,3 +235,57 @@ def test_gradient_accepts_one_hot_and_labels_equally():
     a, b = net.gradient(x, t), net.gradient(x, gl.one_hot(t, 3))
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
+
+
+# --- what mutation testing found unpinned ---------------------------------------------------
+
+def test_both_weight_matrices_have_the_requested_scale():
+    net = gl.TwoLayerNet(400, 60, 50, weight_init_std=0.5, seed=3)
+    # 24,000 and 3,000 draws: the sample std is within 5% of 0.5 (its own spread is ~1.3%)
+    for key in ("W1", "W2"):
+        assert 0.475 < net.params[key].std() < 0.525 and abs(net.params[key].mean()) < 0.05
+    assert not np.any(net.params["b1"]) and not np.any(net.params["b2"])
+    assert gl.TwoLayerNet(3, 2, 2, weight_init_std=0.0, seed=0).params["W1"].tolist() == \
+        [[0.0, 0.0]] * 3
+
+
+def test_simple_net_predicts_a_batch_row_by_row():
+    net = gl.SimpleNet(W=BOOK_W)
+    xs = np.array([[0.6, 0.9], [1.0, -2.0], [0.0, 0.0]])
+    batch = net.predict(xs)
+    assert batch.shape == (3, 3)
+    for row, x in zip(batch, xs, strict=True):
+        np.testing.assert_array_equal(row, net.predict(x))
+    assert net.loss(xs, np.array([2, 0, 1])) == gl.cross_entropy_error(gl.softmax(batch),
+                                                                        np.array([2, 0, 1]))
+
+
+def test_simple_net_copies_its_weights_as_float64():
+    W = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int32)
+    net = gl.SimpleNet(W=W)
+    assert net.W.dtype == np.float64 and not np.shares_memory(net.W, W)
+    net.W[0, 0] = 99.0
+    assert W[0, 0] == 1
+
+
+@pytest.mark.parametrize("t", [np.int64(2), 2, np.array(2, np.uint8), np.array([0, 0, 1.0])])
+def test_one_sample_with_a_label_or_one_hot_row(t):
+    net = gl.TwoLayerNet(4, 3, 3, weight_init_std=1.0, seed=2)
+    x = np.array([0.5, -1.0, 2.0, 0.1])
+    batch = net.loss(x[None], np.array([2]))
+    assert abs(net.loss(x, t) - batch) <= 4 * EPS64 * batch
+    assert net.accuracy(x, t) == net.accuracy(x[None], np.array([2]))
+    grads = net.gradient(x, t)
+    for k, g in net.gradient(x[None], np.array([2])).items():
+        np.testing.assert_allclose(grads[k], g, rtol=1e-12, atol=1e-15)
+
+
+def test_accuracy_is_the_share_of_rows_whose_argmax_is_the_label():
+    net = gl.TwoLayerNet(2, 3, 3, seed=0)
+    net.params.update(W1=np.eye(2, 3), b1=np.zeros(3), W2=np.diag([9.0, 9.0, 9.0]),
+                      b2=np.zeros(3))
+    x = np.array([[4.0, 0.0], [0.0, 4.0], [0.0, 0.0]])  # predicts 0, 1, 0 (a tie: first)
+    assert net.accuracy(x, np.array([0, 1, 0])) == 1.0
+    assert net.accuracy(x, np.array([0, 1, 2])) == 2 / 3
+    assert net.accuracy(x, np.array([2, 2, 1])) == 0.0
+    assert isinstance(net.accuracy(x, np.array([0, 1, 2])), float)

@@ -5,6 +5,8 @@ Each message names the argument, says what was wrong and what to do; the command
 whole vocabulary of gradlab's input errors.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -217,3 +219,197 @@ def test_memory_refusal_names_what_needs_it():
         v.check_memory(2 * total, "a net")
     with pytest.raises(GradlabValueError, match=r"needs inf GiB"):
         v.check_memory(10**400, "a net")
+
+
+# --- the boundaries of each rule, and the defaults of the names --------------------------
+
+def _message(call) -> str:
+    with pytest.raises(GradlabError) as info:
+        call()
+    return str(info.value)
+
+
+def test_long_values_are_abbreviated_in_messages_beyond_40_characters():
+    whole = "x" * 38  # its repr, with quotes, is 40 characters: shown whole
+    assert _message(lambda: v.positive_int(whole, "n")) == \
+        f"n must be a positive integer, got '{whole}' (str); pass a number."
+    long = "x" * 39
+    assert _message(lambda: v.positive_int(long, "n")) == \
+        f"n must be a positive integer, got '{'x' * 29}...{'x' * 5}' (str); pass a number."
+
+
+def test_integers_of_any_size_and_the_edges_of_each_range():
+    assert v.positive_int(10**400, "n") == 10**400  # a count, not a float: no overflow
+    assert v.nonnegative_int(10**400, "n") == 10**400
+    for call in (lambda: v.nonnegative_int(5, "n", maximum=4), lambda: v.positive_finite(0, "x"),
+                 lambda: v.positive_finite(-0.0, "x"), lambda: v.fraction(0, "f"),
+                 lambda: v.nonnegative_finite(-1e-300, "d"), lambda: v.at_least(0.999, "s", 1)):
+        with pytest.raises(GradlabValueError):
+            call()
+    assert v.fraction(0.999, "f") == 0.999 and v.nonnegative_int(4, "n", maximum=4) == 4
+    assert v.nonnegative_finite(-0.0, "d") == 0.0 and v.finite_step(1e300) == 1e300
+
+
+def test_callables_pass_and_the_default_name_is_f():
+    assert v.check_callable(len) is len
+    assert _message(lambda: v.check_callable("len")).startswith("f must be a function")
+
+
+def test_generators_from_seeds():
+    g = np.random.default_rng(5)
+    assert v.as_generator(g) is g
+    assert isinstance(v.as_generator(None), np.random.Generator)
+    assert v.as_generator(3).random() == np.random.default_rng(3).random()
+    assert v.as_generator(np.int64(3)).random() == np.random.default_rng(3).random()
+    assert _message(lambda: v.as_generator(-1)) == \
+        "seed must be a non-negative integer, got -1; pass a whole number >= 0."
+    assert _message(lambda: v.check_seed(True)).startswith("seed must be None")
+
+
+def test_physical_memory_is_what_the_os_reports():
+    import os
+
+    total = v.physical_memory()
+    if not hasattr(os, "sysconf"):
+        pytest.skip("no sysconf here")
+    assert total == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert isinstance(total, int) and total > 2**28
+
+
+def test_memory_messages_in_gib(monkeypatch):
+    monkeypatch.setattr(v, "physical_memory", lambda: 2**30)
+    v.check_memory(2**30, "all of it")  # exactly the memory: allowed
+    assert _message(lambda: v.check_memory(2**31, "a net")) == (
+        "a net needs 2 GiB, more than this machine's 1 GiB of memory; use smaller sizes.")
+    assert "needs 1.13e+15 GiB" in _message(lambda: v.check_memory(2**80, "x"))
+    assert "needs inf GiB" in _message(lambda: v.check_memory(2**1000, "x"))
+    monkeypatch.setattr(v, "physical_memory", lambda: None)
+    v.check_memory(10**400, "unknown memory: nothing to refuse")
+
+
+def test_dtype_rules():
+    assert _message(lambda: v.dtype_eps("no such dtype")).startswith("dtype 'no such dtype' is")
+    assert v.dtype_eps(np.complex128) == v.dtype_eps(np.float64) == float(np.finfo(float).eps)
+    assert v.dtype_eps(np.longdouble) <= v.dtype_eps(np.float64)
+    assert v.is_narrow(np.float16) and v.is_narrow(np.complex64) and not v.is_narrow(np.longdouble)
+    assert v.is_number_dtype(np.uint8) and v.is_number_dtype(np.complex64)
+    assert not any(v.is_number_dtype(d) for d in (bool, object, "U1", "m8[s]", "M8[D]"))
+
+
+def test_where_the_first_bad_element_is():
+    assert v.first_nonfinite(np.array(np.inf)) == ()
+    bad = np.zeros((2, 3, 4))
+    bad[1, 2, 0] = bad[1, 2, 3] = np.nan
+    assert v.first_nonfinite(bad) == (1, 2, 0)
+    assert v.where("p['W']", (0,)) == "p['W'][0]"
+
+
+def test_array_kinds():
+    v.check_float_dtype(np.ones(1, np.complex64), "x")
+    v.check_float_dtype(np.ones(1, np.float16), "x")
+    assert _message(lambda: v.check_float_dtype(np.array([True]), "x")).startswith(
+        "x has integer dtype bool")
+    assert _message(lambda: v.as_numeric_array("1.0", "x")) == (
+        "x must be a numeric array, got '1.0' (str); pass a NumPy array of floats, e.g. "
+        "np.asarray(x, dtype=float).")
+    assert _message(lambda: v.as_numeric_array([[1.0], [1.0, 2.0]], "x")).startswith(
+        "x must be a numeric array, got list that NumPy cannot turn into one (")
+    for bad in (np.array([1], "m8[s]"), np.array(["2024-01-01"], "M8[D]"), np.array([b"a"])):
+        message = _message(lambda b=bad: v.as_numeric_array(b, "x"))
+        assert message.startswith("x must be a numeric array, got dtype")
+    assert v.as_numeric_array([True, False], "x").dtype == bool
+
+
+def test_float_arrays():
+    assert v.as_float_array(np.array([1j]), "y").dtype == np.complex128
+    assert v.as_float_array(np.array([1.0]), "y", allow_complex=False).dtype == np.float64
+    assert v.as_float_array([True], "y").dtype == np.float64
+    assert v.as_float_array(np.float32(2), "y").dtype == np.float32
+    assert _message(lambda: v.as_float_array(None, "y")).startswith("y must be a numeric array")
+    assert _message(lambda: v.as_float_array([], "y")).startswith("y is empty")
+    assert _message(lambda: v.as_float_array([np.nan], "y")).startswith("y contains")
+
+
+def test_arrays_to_perturb():
+    assert v.float_array(np.float32(3)).dtype == np.float32  # no silent widening
+    assert v.float_array(np.float32(3)).shape == ()
+    assert v.float_array([1.5, 2.5]).dtype == np.float64
+    lst = [1.5]
+    assert v.float_array(lst).tolist() == lst
+    for bad, start in ((None, "x must be a numeric array"), (np.array([1]), "x has integer"),
+                       (np.array([]), "x is empty"), (np.array([np.inf]), "x contains")):
+        assert _message(lambda b=bad: v.float_array(b)).startswith(start)
+        assert _message(lambda b=bad: v.perturbable(b)).startswith(start)
+    assert _message(lambda: v.perturbable(np.broadcast_to(1.0, (2,)))).startswith("x is read-only")
+    shared = np.ones(3)
+    assert v.perturbable(shared) is shared
+
+
+def test_scalars_returned_by_f():
+    out = v.as_scalar(np.array([2.0]), "f", "at x")
+    assert type(out) is np.float64 and out == 2.0
+    assert v.as_scalar(1 + 2j, "f", "at x") == 1 + 2j
+    assert v.as_scalar(3, "f", "at x") == 3
+    assert _message(lambda: v.as_scalar("a", "f", "at x")) == (
+        "f returned 'a' (str) at x; it must return a number (a float, or an array with one "
+        "element).")
+    for bad in ([[1.0], [1.0, 2.0]], True, np.array([1], "m8[s]")):
+        assert _message(lambda b=bad: v.as_scalar(b, "g", "at x")).startswith("g returned ")
+
+
+def test_label_edges():
+    for bad, message in ((np.array([-1]), "min -1, max -1"), (np.array([3]), "min 3, max 3")):
+        assert _message(lambda b=bad: v.check_labels(b, 3)) == \
+            f"t has labels outside 0..2 ({message}); there are 3 classes."
+    assert v.check_labels(np.array([0, 2], np.uint8), 3).dtype == np.int64
+    assert v.check_labels(np.zeros(0, int), 3).shape == (0,)
+    assert _message(lambda: v.check_labels(np.array([True]), 3)).startswith("t looks like class")
+    assert _message(lambda: v.check_labels(np.array([1], "m8[s]"), 3)).startswith(
+        "t must be a numeric array")
+
+
+def test_targets_name_and_shapes():
+    assert _message(lambda: v.as_targets(np.zeros(5, int), (2, 3, 4))) == (
+        "t has shape (5,) but the predictions have shape (2, 3, 4); t must be one-hot with "
+        "shape (2, 3, 4) or integer labels with shape (2, 3).")
+    assert _message(lambda: v.as_targets(np.array([[np.nan, 1.0, 0.0]]), (1, 3))).startswith(
+        "t contains a non-finite value (nan at t[0, 0])")
+    assert _message(lambda: v.as_targets(np.array([5]), (1, 3), "labels")).startswith(
+        "labels has labels outside")
+    assert _message(lambda: v.as_targets(None, (1, 3))).startswith("t must be a numeric array")
+
+
+def test_params_are_converted_to_plain_c_ordered_arrays():
+    out = v.check_params({"W": [[1.0, 2.0, 3.0]] * 2, "b": np.ones(3)}, LAYOUT2)
+    assert type(out["W"]) is np.ndarray and out["W"].shape == (2, 3)
+    f = np.asfortranarray(np.ones((2, 3)))
+    assert v.check_params({"W": f, "b": np.ones(3)}, LAYOUT2)["W"].flags.c_contiguous
+    sub = relayout(np.ones(3), "subclass")
+    assert type(v.check_params({"W": np.ones((2, 3)), "b": sub}, LAYOUT2)["b"]) is np.ndarray
+    assert _message(lambda: v.check_params({"W": np.ma.ones((2, 3)), "b": np.ones(3)},
+                                           LAYOUT2)).startswith("params['W'] is a masked array")
+    assert _message(lambda: v.check_params({"W": "no", "b": np.ones(3)}, LAYOUT2)).startswith(
+        "params['W'] must be a numeric array")
+    assert _message(lambda: v.check_params(None, LAYOUT2)).startswith("params must be a dict")
+
+
+def test_paths(tmp_path, monkeypatch):
+    assert v.readable_path("a/b") == v.readable_path(Path("a/b"))
+    assert _message(lambda: v.readable_path(None)).startswith("path must be a file path")
+    assert v.writable_path("-", "--json") == Path("-")  # a file named -
+    assert v.writable_path(str(tmp_path / "a.json"), "--json", allow_stdout=True) == \
+        tmp_path / "a.json"
+    assert v.writable_path(tmp_path / "a.SVG", "--plot", formats=v.PLOT_FORMATS) == \
+        tmp_path / "a.SVG"
+    denied = {tmp_path / "ro", tmp_path / "rw" / "locked.json"}
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "rw").mkdir()
+    (tmp_path / "rw" / "locked.json").write_text("{}")
+    (tmp_path / "rw" / "open.json").write_text("{}")
+    monkeypatch.setattr(v.os, "access",  # as root every path is writable: pretend otherwise
+                        lambda path, mode: mode == v.os.W_OK and Path(path) not in denied)
+    for path in (tmp_path / "ro" / "x.json", tmp_path / "rw" / "locked.json"):
+        assert _message(lambda p=path: v.writable_path(p, "--json")) == \
+            f"--json {path}: not writable (permission denied); choose another path."
+    assert v.writable_path(tmp_path / "rw" / "open.json", "--json") == tmp_path / "rw" / "open.json"
+    assert v.writable_path(tmp_path / "rw" / "new.json", "--json") == tmp_path / "rw" / "new.json"
