@@ -20,6 +20,7 @@ import numpy as np
 from ._validation import (
     as_numeric_array,
     check_finite,
+    check_labels,
     check_seed,
     fraction,
     readable_path,
@@ -280,12 +281,7 @@ def _check_part(images, labels, img_src, label_src, num_classes=10):
             f"{label_src}: {len(labels)} labels for {len(images)} images in {img_src}; "
             f"the files do not belong together (or one is truncated)."
         )
-    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= num_classes:
-        raise GradlabValueError(
-            f"{label_src}: labels must be integers 0..{num_classes - 1}, found dtype "
-            f"{labels.dtype}, range {labels.min()}..{labels.max()}; is this a label file?"
-        )
-    return images, labels.astype(np.int64)
+    return images, check_labels(labels, num_classes, label_src)
 
 
 def load_mnist(path, normalize: bool = True, flatten: bool = True,

@@ -25,6 +25,7 @@ from ._validation import (
     check_nonempty,
     check_params,
     check_seed,
+    first_nonfinite,
     one_of,
     positive_finite,
     positive_int,
@@ -161,7 +162,7 @@ def _evaluate(net, x, t) -> tuple[float, float]:
 
 def _nonfinite(values: dict) -> str | None:
     for key, value in values.items():
-        if not np.all(np.isfinite(value)):
+        if first_nonfinite(np.asarray(value)) is not None:
             return key
     return None
 
