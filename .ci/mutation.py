@@ -6,7 +6,8 @@
 For each module, a copy of the working tree goes to $MUTATION_DIR/<module> (default
 /tmp/gradlab-mutation), its pyproject gets a [tool.mutmut] section that mutates that one
 file (operators, comparisons, constants and strings included: mutmut's defaults) and
-selects that module's test files, and ``mutmut run`` executes there under ``nice``. The
+selects that module's test files, and ``mutmut run`` executes there under ``nice``, with
+the hypothesis profile ``mutation`` (the ``ci`` profile's examples, without shrinking). The
 counts are printed per module; ``cd $MUTATION_DIR/<module> && mutmut show NAME`` shows a
 surviving mutant. Surviving mutants were then read one by one: see the survivors' list in
 the report of issue 13 for which are equivalent and why.
@@ -54,6 +55,10 @@ def prepare(module: str) -> Path:
         f'only_mutate = ["gradlab/{module}.py"]\n'
         f"pytest_add_cli_args_test_selection = {json.dumps(OWN_TESTS[module])}\n"
         f"pytest_add_cli_args = {json.dumps([a for t in DESELECT for a in ('--deselect', t)])}\n"
+        # the tests import JAX, whose threads make a fork of a process that has imported it
+        # deadlock: fork from a server that has imported nothing, each worker imports itself
+        'process_isolation = "forkserver"\n'
+        'forkserver_warmup = "none"\n'
     )
     with (target / "pyproject.toml").open("a") as fh:
         fh.write(config)
@@ -62,7 +67,7 @@ def prepare(module: str) -> Path:
 
 def run(module: str) -> dict:
     target = prepare(module)
-    env = dict(os.environ, CI="true", MPLBACKEND="Agg")
+    env = dict(os.environ, CI="true", MPLBACKEND="Agg", HYPOTHESIS_PROFILE="mutation")
     mutmut = [sys.executable, "-m", "mutmut"]
     subprocess.run(["nice", "-n", "10", *mutmut, "run", "--max-children", "2"], cwd=target,
                    env=env, check=True, stdout=subprocess.DEVNULL)

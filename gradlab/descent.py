@@ -86,7 +86,7 @@ def gradient_descent(
                                     f"({x.dtype}): {exc}") from None
             _warn_diverged(step, lr, x)
             break
-        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is handled here
+        with np.errstate(over="ignore"):  # an overflow (to inf) is handled just below
             x = x - lr * grad
         if not np.all(np.isfinite(x)):
             _warn_diverged(step + 1, lr, x)

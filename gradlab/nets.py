@@ -45,7 +45,7 @@ def _diagnose_nonfinite(arrays: dict[str, np.ndarray], stage: str) -> None:
 
 
 def _one_hot_targets(t, y: np.ndarray) -> np.ndarray:
-    target = as_targets(t, y.shape, "t")
+    target = as_targets(t, y.shape)
     return target.one_hot if target.labels is None else one_hot(target.labels, y.shape[-1])
 
 
@@ -170,7 +170,7 @@ class TwoLayerNet:
     def accuracy(self, x, t) -> float:
         """Fraction of rows whose arg-max prediction is the target class (one-hot or labels)."""
         y = self.predict(x)
-        target = as_targets(t, y.shape, "t")
+        target = as_targets(t, y.shape)
         labels = target.labels if target.one_hot is None else np.argmax(target.one_hot, axis=-1)
         return float(np.mean(np.argmax(y, axis=-1) == labels))
 

@@ -289,3 +289,47 @@ def test_accuracy_is_the_share_of_rows_whose_argmax_is_the_label():
     assert net.accuracy(x, np.array([0, 1, 2])) == 2 / 3
     assert net.accuracy(x, np.array([2, 2, 1])) == 0.0
     assert isinstance(net.accuracy(x, np.array([0, 1, 2])), float)
+
+
+def test_simple_net_weights_are_a_c_ordered_float64_real_copy():
+    for W in (np.asfortranarray(np.ones((2, 3), np.float32)), np.ones((3, 2)).T):
+        net = gl.SimpleNet(W=W)
+        assert net.W.dtype == np.float64 and net.W.flags.c_contiguous
+    with pytest.raises(gl.GradlabTypeError, match=r"^W must be real, got dtype complex128"):
+        gl.SimpleNet(W=np.ones((2, 3)) + 1j)
+    with pytest.raises(gl.GradlabValueError) as info:
+        gl.SimpleNet(W=np.ones(3))
+    assert str(info.value) == "W must be a 2-D matrix (inputs, classes), got shape (3,)."
+    with pytest.raises(gl.GradlabTypeError, match=r"^x must be a numeric array"):
+        gl.SimpleNet(W=BOOK_W).predict(None)
+
+
+def test_an_overflowing_hidden_layer_is_named():
+    net = gl.TwoLayerNet(2, 2, 2, seed=0)
+    net.params["W1"] = np.full((2, 2), 1e200)
+    with pytest.raises(gl.GradlabValueError) as info, np.errstate(over="ignore"):
+        net.loss(np.full((1, 2), 1e200), np.array([0]))
+    assert str(info.value) == \
+        "the hidden layer overflowed to inf; the weights or inputs are far too large."
+
+
+def test_every_method_names_its_own_arguments():
+    net = gl.TwoLayerNet(2, 2, 2, seed=0)
+    x, t = np.ones((1, 2)), np.array([0])
+    with pytest.raises(gl.GradlabValueError, match=r"^delta must be a finite number >= 0"):
+        net.gradient(x, t, delta=-1.0)
+    with pytest.raises(gl.GradlabValueError, match=r"^t has shape \(2,\) but the predictions"):
+        net.accuracy(x, np.array([0, 1]))
+    net.params["W1"] = net.params["W1"].tolist()
+    with pytest.raises(gl.GradlabTypeError) as info:
+        net.numerical_gradient(x, t)
+    assert str(info.value).startswith("params['W1'] is a list; the loop perturbs each")
+
+
+def test_the_structured_method_uses_the_h_it_is_given():
+    net, x, t = gl.TwoLayerNet(3, 2, 2, weight_init_std=1.0, seed=0), np.ones((1, 3)), [0]
+    a = net.numerical_gradient(x, np.array(t), method="structured", h=1e-2)
+    b = net.numerical_gradient(x, np.array(t), method="structured")
+    loop = net.numerical_gradient(x, np.array(t), h=1e-2)
+    assert a["W2"].tobytes() != b["W2"].tobytes()
+    np.testing.assert_allclose(a["W2"], loop["W2"], rtol=0, atol=1e-12)  # the loop's numbers
