@@ -5,7 +5,14 @@ The reference implementation of chapter 4 of *Deep Learning from Scratch*
 NumPy only; JAX and matplotlib load inside the modules that need them.
 """
 
-from .check import GradCheckResult, assert_gradient_close, check_gradient
+from .check import (
+    GradCheckResult,
+    assert_gradient_close,
+    check_gradient,
+    check_jacobian,
+    check_jvp,
+    check_vjp,
+)
 from .descent import gradient_descent
 from .errors import (
     DivergenceWarning,
@@ -49,6 +56,9 @@ __all__ = [
     "TwoLayerNet",
     "check_gradient",
     "assert_gradient_close",
+    "check_vjp",
+    "check_jvp",
+    "check_jacobian",
     "GradCheckResult",
     "GradCheckError",
     "GradlabWarning",

@@ -9,8 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..check import MODES
-from ..errormodel import METHODS
+from ..check import METHODS, MODES
 
 DESCRIPTION = """\
 Check TwoLayerNet.gradient (backpropagation) against finite differences with

@@ -1,0 +1,100 @@
+"""Full mode: every coordinate of x on its own line (complex step: one evaluation each)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import errormodel as em
+from .evaluate import sample_coordinates
+from .lines import Context, Judged, judge
+from .methods import complex_error, stencil
+from .problem import Problem
+
+PROBE_STEP = 0.1
+"""When no step changed f at all, f is evaluated once more at x + 0.1 max(1, |x|) sign(grad):
+if f changes there it is quantized at this scale, else it ignores the arrays it is given."""
+
+
+class CoordinateLines:
+    """Coordinate ``i`` moved by ``±h_i 2**j`` (within the bounds), through ``sampler``."""
+
+    def __init__(self, problem: Problem, hs: np.ndarray, sampler):
+        self.n, self.f0, self.hs, self.sampler = problem.space.size, problem.f0, hs, sampler
+        self.x, self.lower, self.upper = problem.space.point(), problem.lower, problem.upper
+
+    def sample(self, rows, j: int) -> em.Level:
+        s = self.hs[rows] * 2.0 ** j
+        plus = np.where(self.x[rows] + s <= self.upper[rows], s, np.nan)
+        minus = np.where(self.x[rows] - s >= self.lower[rows], -s, np.nan)
+        values, steps = self.sampler(rows, np.stack([plus, minus], axis=1))
+        return em.Level(values[:, 0], values[:, 1], steps[:, 0], -steps[:, 1])
+
+
+def serial_sampler(problem: Problem):
+    """Evaluate in this process, on the caller's own arrays."""
+    return lambda rows, offsets: sample_coordinates(problem.ev, rows, offsets)
+
+
+def context(problem: Problem, safety: float, *, full: bool) -> Context:
+    return Context(eps_f=problem.eps_f, floor=problem.floor, safety=safety,
+                   grad_round=problem.grad_round, refine_up=full, narrow=problem.narrow,
+                   blind_finer=full)
+
+
+def judge_full(problem: Problem, method: str, h: float, safety: float, sampler) -> Judged:
+    """Every coordinate judged on its own (see :mod:`gradlab.check.lines`)."""
+    hs = h * problem.space.scales()
+    if method == "complex":
+        return judge_complex(problem, h)
+    lines = CoordinateLines(problem, hs, sampler)
+    return judge(lines, stencil(method), context(problem, safety, full=True), problem.scale)
+
+
+def judge_complex(problem: Problem, h: float) -> Judged:
+    """``Im f(x + i h e_i) / h`` per coordinate; its error is rounding only."""
+    space, ev = problem.space.complex_copy(), problem.ev
+    numeric = np.empty(problem.claimed.shape)
+    for i in range(space.size):
+        values, _ = space.values_at(i, (1j * h,), lambda _, i=i: ev.complex_value(
+            space, lambda: f"at {space.where(i)} + ih"))
+        numeric[i] = values[0].imag / h
+    scale = problem.scale(numeric, np.ones(numeric.shape, dtype=bool))
+    zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
+    return Judged(numeric, zeros, complex_error(numeric, scale, problem.eps_f),
+                  zeros.astype(int), nan, nan, None, np.zeros(numeric.shape[1]),
+                  np.zeros(numeric.shape[1]), 0, 0, False)
+
+
+def complex_fallback_reason(problem: Problem, rng) -> str | None:
+    """Why f cannot be differentiated by complex step (None when it can). One evaluation."""
+    from .methods import COMPLEX_STEP
+
+    space = problem.space.complex_copy()
+    v = rng.standard_normal(space.size)
+    for k, leaf in enumerate(space.leaves):
+        part = v[space.offsets[k]:space.offsets[k + 1]].reshape(leaf.array.shape)
+        leaf.array += 1j * COMPLEX_STEP * part
+    try:
+        value = problem.ev.complex_value(space, "on complex input")
+    except Exception as exc:  # any failure on complex input means: fall back
+        return f"f raised {type(exc).__name__} on complex input ({exc})"
+    if np.all(np.imag(value) == 0) and np.any(problem.claimed.T @ v != 0):
+        return ("f dropped the imaginary part (abs, np.real, float(), np.maximum, comparisons, "
+                "or writing into a real array are not complex-analytic), or f ignores its "
+                "argument and reads the arrays through a closure")
+    return None
+
+
+def moves_at_all(problem: Problem) -> bool:
+    """One evaluation at a large step along sign(claim): does f change anywhere?"""
+    space = problem.space
+    d = PROBE_STEP * space.scales() * np.sign(problem.claimed.sum(axis=1))
+    d = np.clip(space.point() + d, problem.lower, problem.upper) - space.point()
+    values, _ = space.values_along(d, (1.0,), lambda _: problem.ev("at x + 0.1 * sign(grad)"))
+    return not np.array_equal(values[0], problem.f0)
+
+
+def predicts_change(problem: Problem, hs: np.ndarray) -> bool:
+    """The claim predicts a change of f over the base step larger than f's rounding."""
+    change = np.max(np.abs(problem.claimed) * hs[:, None], axis=0)
+    return bool(np.any(change > 4 * problem.eps_f * np.abs(problem.f0)))
