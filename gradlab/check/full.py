@@ -37,8 +37,7 @@ def serial_sampler(problem: Problem):
 
 def context(problem: Problem, safety: float, *, full: bool) -> Context:
     return Context(eps_f=problem.eps_f, floor=problem.floor, safety=safety,
-                   grad_round=problem.grad_round, refine_up=full, narrow=problem.narrow,
-                   blind_finer=full)
+                   grad_round=problem.grad_round, refine_up=full, blind_finer=full)
 
 
 def judge_full(problem: Problem, method: str, h: float, safety: float, sampler) -> Judged:

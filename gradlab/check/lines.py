@@ -3,9 +3,10 @@
 Every line is first measured on the method's base levels. Where that cannot
 judge, the line is measured again before anything is concluded:
 
-* **larger steps** (full mode) where roundoff dominates and the tolerance is too
-  wide: the triples (4h, 2h, h) and (16h, 8h, 4h); a step that leaves f's domain
-  is dropped, the line keeps what it had;
+* **larger steps** (full mode) where roundoff dominates and an error of
+  ``max(sqrt(eps), SHARP) x max|grad|`` would be invisible: the triples
+  (4h, 2h, h), (16h, 8h, 4h), (64h, 32h, 16h) while each lowers the error bound;
+  a step that leaves f's domain is dropped, the line keeps what it had;
 * **smaller steps** down to ``2**-FINER_LEVELS`` of the finest base level where
   the line is not smooth at the base scale, a step failed, or truncation makes it
   blind. A window of levels counts only when the next smaller level confirms it
@@ -27,6 +28,12 @@ import numpy as np
 from . import errormodel as em
 from .methods import FINER_LEVELS, REFINE, REFINE_RATIO, REFINE_TOPS, Stencil
 
+SHARP = 1e-6
+"""Larger steps are tried where an error of max(sqrt(eps), SHARP) x max|grad| would be
+invisible: sqrt(eps) is float32's sharpness at its best step (3.4e-4); float64 would reach
+1.5e-8 but no check needs to see below a millionth of the gradient, and nets at the book's
+initialisation sit at ~1e-7 (refining them all would triple the cost)."""
+
 SMOOTH, KINK, JUMP, DOMAIN = 0, 1, 2, 3
 STATES = ("smooth", "kink", "jump", "domain")
 
@@ -40,7 +47,6 @@ class Context:
     safety: float
     grad_round: np.ndarray
     refine_up: bool
-    narrow: bool
     blind_finer: bool
 
 
@@ -162,8 +168,11 @@ class _Judgement:
         self.flat = all(np.array_equal(a, np.broadcast_to(f0, a.shape)) for j in stencil.base
                         for a in (self.table[j].fp, self.table[j].fm))
 
-    def detect(self, est: em.Estimate) -> np.ndarray:
-        return (self.ctx.safety + 1) * (est.error + self.ctx.grad_round)
+    def detect(self, est: em.Estimate, rows=None) -> np.ndarray:
+        """The smallest error visible with ``est`` (on ``rows``, or all lines)."""
+        grad_round = np.broadcast_to(self.ctx.grad_round, self.est.numeric.shape)
+        return (self.ctx.safety + 1) * (est.error + (grad_round if rows is None
+                                                     else grad_round[rows]))
 
     def scale(self) -> np.ndarray:
         usable = (self.code0 == 0) & self.finite0
@@ -171,10 +180,10 @@ class _Judgement:
 
     def refine_up(self):
         ctx, scale = self.ctx, self.scale()
-        sharp = np.sqrt(ctx.eps_f) * scale
+        sharp = max(np.sqrt(ctx.eps_f), SHARP) * scale
         detect = self.detect(self.est)
         cand = ((self.code0 == 0) & self.finite0 & _roundoff_bound(self.est)
-                & ((detect > scale) | (ctx.narrow & (detect > sharp))))
+                & (detect > sharp))
         for top in REFINE_TOPS:
             rows = np.flatnonzero(cand.any(axis=1))
             if not rows.size:
@@ -186,7 +195,7 @@ class _Judgement:
             better = cand[rows] & np.isfinite(est.error) & (est.error < self.est.error[rows])
             _adopt(self.est, rows, est, better)
             cand = np.zeros_like(cand)
-            cand[rows] = better & _roundoff_bound(est) & (self.detect(est) > sharp[rows])
+            cand[rows] = better & _roundoff_bound(est) & (self.detect(est, rows) > sharp[rows])
 
     def refine_down(self):
         blind = (self.detect(self.est) > self.scale()) & ~_roundoff_bound(self.est)
@@ -199,7 +208,7 @@ class _Judgement:
         for j in range(lowest - 1, lowest - FINER_LEVELS - 1, -1):
             _sample(self.lines, self.table, open_, (j,))
             est, ok = self._candidates(open_, j)
-            conclusive = ok & (self.detect(est) <= self.scale()[open_])
+            conclusive = ok & (self.detect(est, open_) <= self.scale()[open_])
             open_ = open_[~conclusive.all(axis=1)]
             if not open_.size:
                 break

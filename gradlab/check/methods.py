@@ -19,8 +19,9 @@ METHODS = ("central", "richardson", "complex")
 COMPLEX_STEP = 1e-20
 """Complex step: Im f(x + ih) / h has no subtraction, so h can be tiny."""
 
-REFINE_TOPS = (2, 4)
-"""Roundoff-dominated lines are re-measured on the triples (4h, 2h, h), then (16h, 8h, 4h)."""
+REFINE_TOPS = (2, 4, 6)
+"""Roundoff-dominated lines are re-measured on the triples (4h, 2h, h), (16h, 8h, 4h), then
+(64h, 32h, 16h), as long as each round lowers the error bound."""
 
 REFINE_RATIO = 1.0
 """A line is roundoff-dominated (its step too small) where roundoff > REFINE_RATIO x truncation."""

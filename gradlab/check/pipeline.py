@@ -9,13 +9,23 @@ import numpy as np
 from .._validation import dtype_eps
 from . import errormodel as em
 from .claims import unflatten
-from .fast import element_detectable, judge_directions, localise, signed
+from .fast import MAX_LOCATED, element_detectable, judge_directions, localise, signed
 from .full import complex_fallback_reason, judge_full, moves_at_all, serial_sampler
 from .methods import base_step
 from .options import Options
 from .problem import Problem
-from .result import HINTS, GradCheckResult
-from .verdict import FAIL, INCONCLUSIVE, Report, build, compare, diagnose, entry
+from .result import HINTS, Entry, GradCheckResult
+from .verdict import (
+    FAIL,
+    INCONCLUSIVE,
+    RESIDUAL_MAX,
+    Report,
+    build,
+    compare,
+    diagnose,
+    entry,
+    is_delta,
+)
 
 SLIP_RATIO = 20.0
 """Fast mode's slip-through bound is stated for an error 10x the always-caught threshold,
@@ -89,7 +99,7 @@ def _fast(problem: Problem, method: str, h: float, opts: Options, rng, notes: li
         if flat is not None:
             return flat
         c = _quantized(c)
-    located = _located(problem, c, judged, directions, method, opts, hs, notes)
+    located, spread = _located(problem, c, judged, directions, method, opts, hs, notes)
     tol = opts.safety * float(np.max(c.error))
     threshold = 2 * tol / float(np.min(hs))  # the smallest step sees an error least
     slip = em.slip_probability(opts.k, SLIP_RATIO)
@@ -99,38 +109,75 @@ def _fast(problem: Problem, method: str, h: float, opts: Options, rng, notes: li
                  f"probability <= {slip:.0e} (bound (2 tol / |error|)**k).")
     notes += _escalation_notes(judged, problem)
     det = element_detectable(c.detectable, directions)
+    located += _unseen(problem, det, opts.safety, _floor_causes(problem, judged))
     out = _layout(problem)
     rep = _report(problem, opts, "fast", method, notes, problem.ev.count,
                   detectable=unflatten(det, space, out), numeric=None, judged=judged, slip=slip)
+    if spread is not None:
+        rep, located = replace(rep, cause=spread), []
 
     def where(j, o):
         out_idx = problem.where(0, o)[2]
         return f"direction {int(j)}", (), out_idx
 
-    return build(c, where, rep, located=located)
+    return build(c, where, rep, extra=located)
 
 
 def _located(problem, c, judged, directions, method, opts, hs, notes):
+    """Entries found by bisection, and the cause when the error turned out spread thin."""
     fails = c.status == FAIL
     if not fails.any() or c.status.shape[1] != 1:
-        return []
-    cause, _ = diagnose(c, narrow=problem.narrow,
-                        nondeterministic=bool(np.any(problem.nondeterminism > 0)),
-                        elements=False)
+        return [], None
+    cause, size = diagnose(c, narrow=problem.narrow,
+                           nondeterministic=bool(np.any(problem.nondeterminism > 0)),
+                           elements=False, f0=float(problem.f0[0]))
     if cause in ("nondeterministic", "delta_residual", "small_residual"):
-        return []
+        return [], None
     with np.errstate(divide="ignore", invalid="ignore"):
         j = int(np.nanargmax(np.where(fails, c.resid / c.tol, -np.inf)[:, 0]))
-    before = problem.ev.count
-    found = localise(problem, directions[j], float((c.analytic - c.numeric)[j, 0]),
-                     float(c.error[j, 0]), opts.safety, method, judged.noise, hs)
+    before, resid = problem.ev.count, float((c.analytic - c.numeric)[j, 0])
+    found = localise(problem, directions[j], resid, float(c.error[j, 0]), opts.safety,
+                     method, judged.noise, hs)
     entries = [entry(e, e.status, np.full((1, 1), "bug", dtype=object), 0,
-                      lambda *_, i=i: problem.where(i, 0)) for i, e in found]
+                     lambda *_, i=i: problem.where(i, 0)) for i, e in found]
     names = ", ".join(e.where for e in entries) or "nothing (the error is spread thin)"
     notes.append(f"localised by bisection over blocks of parameters: {names} "
                  f"({problem.ev.count - before} evaluations); mode='full' lists every "
                  f"wrong element.")
-    return entries
+    return entries, _spread(found, directions[j], resid, float(problem.f0[0]))
+
+
+def _unseen(problem: Problem, det, safety: float, floor_causes, most: int = 3):
+    """Entries for elements no direction could see an error as large as max|grad| in."""
+    scale = np.max(np.abs(problem.claimed), axis=0)[None]
+    with np.errstate(invalid="ignore"):
+        ratio = np.where(scale > 0, det / scale, 0.0)
+    out = []
+    for flat in np.argsort(-ratio, axis=None, kind="stable")[:most]:
+        i, o = np.unravel_index(flat, ratio.shape)
+        if not ratio[i, o] > 1:
+            break
+        name, index, output = problem.where(i, o)
+        d = float(det[i, o])
+        out.append(Entry(name, index, float(problem.claimed[i, o]), float("nan"),
+                         float("nan"), 0.0, d / (safety + 1), d * safety / (safety + 1), d,
+                         "inconclusive", str(floor_causes[o]), output))
+    return out
+
+
+def _spread(found, d, resid, f0):
+    """A spread small residual: each element found is a small relative error (the delta's,
+    a solver's), and they explain under half of the direction's residual or bisection
+    stopped at MAX_LOCATED elements with more to find."""
+    explained = sum(float((e.analytic - e.numeric)[0, 0]) * d[i] for i, e in found)
+    if not found or (abs(explained) >= 0.5 * abs(resid) and len(found) < MAX_LOCATED):
+        return None
+    rel = [float((e.analytic - e.numeric)[0, 0] / e.analytic[0, 0]) if e.analytic[0, 0] else
+           np.inf for _, e in found]
+    if max(abs(r) for r in rel) > RESIDUAL_MAX:
+        return None
+    size = float(np.median(rel))
+    return ("delta_residual", size) if is_delta(min(rel), f0) else ("small_residual", abs(size))
 
 
 def _layout(problem: Problem) -> tuple:

@@ -29,25 +29,38 @@ ROUNDOFF_REACH = 10.0
 """In float32/float16, mismatches within this many tolerances that roundoff dominates are
 called roundoff: the estimate itself is only good to a small factor there."""
 
-RESIDUAL_MAX = 1e-3
-"""A residual above this fraction of max|grad| is a formula's error, not an approximation's."""
+RESIDUAL_MAX = 0.05
+"""A residual above this fraction of max|grad| is a formula's error (a gradient scaled by
+1.1 is a bug), not a smoothing constant's or a solver's. The book's delta reaches a few
+percent only where some y_target is below ~1e-6 (weights of scale 2)."""
 
-SPREAD_MIN = 3
+SPREAD_MIN = 2
 SPREAD_FRACTION = 0.5
 """A small residual is "spread" when at least SPREAD_MIN elements fail, and at least half of
-the elements big enough to show a residual of the median relative size do: a bug in a few
-elements is not."""
+the elements big enough to show a residual of the median relative size do: a bug in one
+element is not."""
 
-DELTA_MIN = 0.5e-7
-"""The book's delta = 1e-7 makes (y - t)/N too large by delta/(y + delta) >= 1e-7/(1 + 1e-7)
-per sample (y <= 1); mixing samples can halve the fitted ratio, not more."""
+DELTA = 1e-7
+"""The book's delta inside the log of cross_entropy_error."""
+
+DELTA_MIN = 0.5 * DELTA
+"""The delta model: each sample's part of (y - t)/N is too large by alpha_n = delta /
+(y_n + delta) = delta e**loss_n, so the mean alpha_n is at least delta e**f(x) (Jensen) and
+never below delta / (1 + delta). Mixing samples can halve the fitted ratio, not more: a
+residual below ``DELTA_MIN e**f(x)`` is not the delta's."""
+
+DELTA_LOSS = (-1e-7, 16.2)
+"""A cross-entropy with delta = 1e-7 lies in [-log(1 + delta), -log(delta)] = [-1e-7, 16.12]:
+f(x) outside this range is not the book's loss, so its residual is not the delta's."""
 
 FIT = 0.5
 """Fast mode: the residuals of the directions fit r ~ alpha g to half their size."""
 
-DELTA_ALIGNED = 0.75
-"""Fraction of failing elements whose residual has the sign of the claim (the delta makes the
-book's gradient larger in size, sample by sample)."""
+DELTA_ALIGNED = 0.6
+"""Fraction of failing elements whose residual has the sign of the claim: the delta makes
+each sample's part of the book's gradient larger in size; summing samples with different
+delta/y mixes signs. Measured 0.63-1.0 on 120 book-faithful TwoLayerNets (weight scales
+0.01-2, batches 1-100); a residual of random sign gives 0.5."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,14 @@ def compare(analytic, judged, grad_round, scale, safety, floor_causes) -> Compar
     return Compared(analytic, numeric, resid, err, tol, detectable, status, causes, share)
 
 
-def residual_pattern(c: Compared, *, elements: bool = True) -> tuple[str | None, float]:
+def is_delta(alpha: float, f0: float) -> bool:
+    """Whether a relative residual ``alpha`` of a loss ``f0`` fits the book's delta model."""
+    lo, hi = DELTA_LOSS
+    return lo <= f0 <= hi and alpha >= DELTA_MIN * np.exp(max(f0, 0.0))
+
+
+def residual_pattern(c: Compared, *, elements: bool = True,
+                     f0: float = 0.0) -> tuple[str | None, float]:
     """("delta_residual" | "small_residual" | None, relative size) of the failures.
 
     Over elements (full mode) the residual must be spread; over directions (fast mode,
@@ -113,18 +133,18 @@ def residual_pattern(c: Compared, *, elements: bool = True) -> tuple[str | None,
         if np.linalg.norm(r - alpha * g) > FIT * np.linalg.norm(r):
             return None, 0.0
         aligned = True
-    if alpha >= DELTA_MIN and aligned:
+    if aligned and is_delta(alpha, f0):
         return "delta_residual", alpha
     return "small_residual", size
 
 
-def diagnose(c: Compared, *, narrow: bool, nondeterministic: bool,
-             elements: bool = True) -> tuple[str, float]:
+def diagnose(c: Compared, *, narrow: bool, nondeterministic: bool, elements: bool = True,
+             f0: float = 0.0) -> tuple[str, float]:
     """The most likely cause of the failures, and the residual's relative size if small."""
     fail = c.status == FAIL
     if nondeterministic and np.all(c.resid[fail] <= NONDETERMINISM_REACH * c.tol[fail]):
         return "nondeterministic", 0.0
-    pattern, size = residual_pattern(c, elements=elements)
+    pattern, size = residual_pattern(c, elements=elements, f0=f0)
     if pattern:
         return pattern, size
     if narrow and np.all(c.resid[fail] <= ROUNDOFF_REACH * c.tol[fail]) and \
@@ -158,48 +178,54 @@ class Report:
     nondeterministic: bool
     narrow: bool
     notes: tuple = ()
+    cause: tuple | None = None
+    """(cause, size) decided elsewhere (fast mode, after localisation), or None."""
     detectable: object = None
     numeric: object = None
     slip_probability: float | None = None
     context: dict | None = None
 
 
-def build(c: Compared, where, rep: Report, *, located=()) -> GradCheckResult:
+def build(c: Compared, where, rep: Report, *, extra=()) -> GradCheckResult:
     """The result: status, cause, hint, worst entries; ``where(flat)`` -> (name, index,
-    output). ``located``: entries found by fast mode's bisection, listed first."""
+    output). ``extra``: entries listed first (fast mode: elements found by bisection, or
+    elements no direction can see), whose statuses count too."""
     status = c.status.copy()
     fails = status == FAIL
     cause, size = ("ok", 0.0)
     if fails.any():
-        cause, size = diagnose(c, narrow=rep.narrow, nondeterministic=rep.nondeterministic,
-                               elements=rep.mode == "full")
+        cause, size = rep.cause or diagnose(c, narrow=rep.narrow,
+                                            nondeterministic=rep.nondeterministic,
+                                            elements=rep.mode == "full", f0=rep.f0[0])
         if cause == "nondeterministic":
             status[fails] = INCONCLUSIVE
     causes = c.causes.copy()
     causes[fails] = cause
     flat = order(Compared(**{**c.__dict__, "status": status}))
-    entries = tuple(located) + tuple(entry(c, status, causes, int(i), where)
-                                     for i in flat[:rep.worst])
-    final = "fail" if (status == FAIL).any() else \
-        "inconclusive" if (status == INCONCLUSIVE).any() else "pass"
-    if located and final == "pass":
-        final = "fail"
+    entries = tuple(extra) + tuple(entry(c, status, causes, int(i), where)
+                                   for i in flat[:rep.worst])
+    statuses = {e.status for e in extra} | {STATUS_NAMES[s] for s in np.unique(status)}
+    final = next(s for s in ("fail", "inconclusive", "pass") if s in statuses)
     if final == "inconclusive":
         cause = next(e.cause for e in entries if e.status == "inconclusive")
     elif final == "pass":
         cause = "ok"
+    elif cause == "ok":  # only an extra entry failed
+        cause = next(e.cause for e in entries if e.status == "fail")
     with np.errstate(invalid="ignore"):
         denom = np.maximum(np.abs(c.analytic), np.abs(c.numeric))
         rel = np.where(denom > 0, c.resid / denom, 0.0)
     finite = np.isfinite(c.resid)
+    located = [e for e in extra if e.status == "fail"]
     return GradCheckResult(
         status=final, cause=cause, kind=rep.kind, mode=rep.mode, method=rep.method,
         max_abs_error=max([float(c.resid[finite].max()) if finite.any() else float("nan")]
                           + [e.abs_error for e in located]),
         max_rel_error=max([float(rel[finite].max()) if finite.any() else float("nan")]
                           + [e.rel_error for e in located]),
-        worst=entries, failures=int((status == FAIL).sum()) + len(located),
-        inconclusive=int((status == INCONCLUSIVE).sum()), checked=int(status.size),
+        worst=entries, failures=int((status == FAIL).sum()),
+        inconclusive=int((status == INCONCLUSIVE).sum())
+        + sum(e.status == "inconclusive" for e in extra), checked=int(status.size),
         evaluations=rep.evaluations, safety=rep.safety, dtype=rep.dtype,
         hint=hint(cause, size, rep, c), detectable=rep.detectable, numeric=rep.numeric,
         slip_probability=rep.slip_probability, notes=rep.notes)
