@@ -184,13 +184,15 @@ def pooled_noise(fourth: np.ndarray) -> np.ndarray:
     return out
 
 
-def quantum(values: np.ndarray, eps: float) -> float:
+def quantum(values: np.ndarray, eps: float, steps=None) -> float:
     """The step q of an f whose values are all multiples of q (0.0 when there is none).
 
     ``int(sum(x**2))`` has q = 1, ``round(f, 3)`` q = 1e-3, an f rounded through
     float16 a power of 2. Candidates are powers of 10 and of 2, largest first, above
     QUANTUM_ULPS ulps of |f| (below that every float is a multiple: ordinary rounding).
-    Each evaluation of such an f is off from the smooth function by up to q.
+    A candidate that divides every step taken (``steps``) is skipped: a linear f stepped
+    by h = 1e-4 has values 1e-4 apart without being rounded. Each evaluation of a
+    quantized f is off from the smooth function by up to q.
     """
     v = np.unique(np.asarray(values, dtype=np.float64)[np.isfinite(values)])
     if v.size < QUANTUM_MIN_VALUES:
@@ -205,9 +207,14 @@ def quantum(values: np.ndarray, eps: float) -> float:
                                                    int(np.ceil(np.log2(top))) + 1)},
                         reverse=True)
     slack = eps * top  # a multiple of 1e-3 is stored with an error up to half an ulp
+    steps = None if steps is None else np.abs(np.asarray(steps, dtype=np.float64))
+    steps = None if steps is None else steps[np.isfinite(steps) & (steps > 0)]
     for q in candidates:
         if q <= floor:
             break
+        if steps is not None and steps.size and np.all(
+                np.abs(steps - q * np.round(steps / q)) <= 4 * eps * steps):
+            continue
         if np.all(np.abs(v - q * np.round(v / q)) <= slack) and np.unique(
                 np.round(v / q)).size >= QUANTUM_MIN_VALUES:
             return q
@@ -229,11 +236,12 @@ def working_dtype(output_dtype, dtypes) -> np.dtype:
     """The dtype whose rounding limits the check: the least precise of f's output and x's.
 
     A float64 ``x`` whose f computes and returns float32 is a float32 problem: its step,
-    roundoff and diagnosis must follow float32. Complex dtypes count as their real part.
+    roundoff and diagnosis must follow float32. Complex dtypes count as their real part;
+    the checker computes in float64, so longdouble counts as float64.
     """
     real = [np.empty(0, d).real.dtype for d in (output_dtype, *dtypes)
             if np.dtype(d).kind in "fc"]
-    return max(real or [np.dtype(np.float64)], key=dtype_eps)
+    return max(real + [np.dtype(np.float64)], key=dtype_eps)
 
 
 def slip_probability(k: int, ratio: float) -> float:

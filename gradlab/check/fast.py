@@ -151,6 +151,8 @@ def localise(problem: Problem, d: np.ndarray, resid: float, err: float, safety: 
 class _One:
     """Coordinate lines restricted to one coordinate."""
 
+    coordinates = True
+
     def __init__(self, lines: CoordinateLines, i: int):
         self.lines, self.i, self.n, self.f0 = lines, np.array([i]), 1, lines.f0
 

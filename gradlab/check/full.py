@@ -18,6 +18,8 @@ if f changes there it is quantized at this scale, else it ignores the arrays it 
 class CoordinateLines:
     """Coordinate ``i`` moved by ``±h_i 2**j`` (within the bounds), through ``sampler``."""
 
+    coordinates = True
+
     def __init__(self, problem: Problem, hs: np.ndarray, sampler):
         self.n, self.f0, self.hs, self.sampler = problem.space.size, problem.f0, hs, sampler
         self.x, self.lower, self.upper = problem.space.point(), problem.lower, problem.upper

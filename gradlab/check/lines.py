@@ -92,10 +92,15 @@ def _sample(lines, table: dict, rows, levels) -> None:
             _put(table, j, todo, lines.sample(todo, j), lines.n)
 
 
-def _floor(table, base, f0, eps_f, nd):
-    """Per output: the rounding floor (noise, quantum, nondeterminism) and its parts."""
+def _floor(table, base, f0, eps_f, nd, coordinates: bool):
+    """Per output: the rounding floor (noise, quantum, nondeterminism) and its parts.
+
+    ``coordinates``: the steps are steps in x (a quantum that divides them all is the
+    steps', not f's); along directions they are in units of the direction."""
     values = np.stack([a for j in base for a in (table[j].fp, table[j].fm)])
-    quantum = np.array([em.quantum(np.append(values[..., o].ravel(), f0[o]), eps_f)
+    steps = np.concatenate([np.ravel(a) for j in base for a in (table[j].sp, table[j].sm)]) \
+        if coordinates else None
+    quantum = np.array([em.quantum(np.append(values[..., o].ravel(), f0[o]), eps_f, steps)
                         for o in range(values.shape[-1])])
     prelim = np.maximum(nd, quantum)
     delta = em.rounding(values, f0, eps_f, prelim)
@@ -155,8 +160,9 @@ class _Judgement:
         self.table = {}
         _sample(lines, self.table, np.arange(lines.n), stencil.base)
         f0 = lines.f0
-        self.delta, self.noise, self.quantum = _floor(self.table, stencil.base, f0, ctx.eps_f,
-                                                      ctx.floor)
+        self.delta, self.noise, self.quantum = _floor(
+            self.table, stencil.base, f0, ctx.eps_f, ctx.floor,
+            coordinates=getattr(lines, "coordinates", False))
         self.est = _copy(stencil.estimate(self.table, 0, self.delta))
         b0, b1 = (self.table[j] for j in stencil.base[:2])
         self.code0 = em.smoothness(b0, b1, f0, self.delta)
