@@ -25,11 +25,18 @@ class CoordinateLines:
         self.x, self.lower, self.upper = problem.space.point(), problem.lower, problem.upper
 
     def sample(self, rows, j: int) -> em.Level:
-        s = self.hs[rows] * 2.0 ** j
-        plus = np.where(self.x[rows] + s <= self.upper[rows], s, np.nan)
-        minus = np.where(self.x[rows] - s >= self.lower[rows], -s, np.nan)
-        values, steps = self.sampler(rows, np.stack([plus, minus], axis=1))
-        return em.Level(values[:, 0], values[:, 1], steps[:, 0], -steps[:, 1])
+        return self.sample_many(rows, (j,))[0]
+
+    def sample_many(self, rows, levels) -> list[em.Level]:
+        """Several levels in one call of the sampler (one round of tasks on an executor)."""
+        offsets = []
+        for j in levels:
+            s = self.hs[rows] * 2.0 ** j
+            offsets += [np.where(self.x[rows] + s <= self.upper[rows], s, np.nan),
+                        np.where(self.x[rows] - s >= self.lower[rows], -s, np.nan)]
+        values, steps = self.sampler(rows, np.stack(offsets, axis=1))
+        return [em.Level(values[:, 2 * n], values[:, 2 * n + 1], steps[:, 2 * n],
+                         -steps[:, 2 * n + 1]) for n in range(len(levels))]
 
 
 def serial_sampler(problem: Problem):

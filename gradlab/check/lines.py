@@ -85,11 +85,24 @@ def _put(table: dict, j: int, rows, lv: em.Level, n: int) -> None:
             arr[rows] = new
 
 
-def _sample(lines, table: dict, rows, levels) -> None:
-    for j in levels:
-        todo = rows if j not in table else rows[np.isnan(table[j].sp[rows])]
-        if todo.size:
-            _put(table, j, todo, lines.sample(todo, j), lines.n)
+def _sample(lines, table: dict, seen: dict, rows, levels) -> None:
+    """Evaluate ``levels`` on ``rows`` not yet measured there (all levels in one call when
+    the lines can: one round of tasks on an executor)."""
+    todo = [j for j in levels if j not in seen or not seen[j][rows].all()]
+    if not todo:
+        return
+    if hasattr(lines, "sample_many") and all(j not in seen for j in todo):
+        for j, lv in zip(todo, lines.sample_many(rows, todo), strict=True):
+            _put(table, j, rows, lv, lines.n)
+            seen[j] = np.zeros(lines.n, dtype=bool)
+            seen[j][rows] = True
+        return
+    for j in todo:
+        mask = seen.setdefault(j, np.zeros(lines.n, dtype=bool))
+        missing = rows[~mask[rows]]
+        if missing.size:
+            _put(table, j, missing, lines.sample(missing, j), lines.n)
+            mask[missing] = True
 
 
 def _floor(table, base, f0, eps_f, nd, coordinates: bool):
@@ -157,8 +170,8 @@ class _Judgement:
 
     def __init__(self, lines, stencil: Stencil, ctx: Context, scale_fn):
         self.lines, self.stencil, self.ctx, self.scale_fn = lines, stencil, ctx, scale_fn
-        self.table = {}
-        _sample(lines, self.table, np.arange(lines.n), stencil.base)
+        self.table, self.seen = {}, {}
+        _sample(lines, self.table, self.seen, np.arange(lines.n), stencil.base)
         f0 = lines.f0
         self.delta, self.noise, self.quantum = _floor(
             self.table, stencil.base, f0, ctx.eps_f, ctx.floor,
@@ -195,7 +208,7 @@ class _Judgement:
             if not rows.size:
                 return
             self.refined = max(self.refined, rows.size)
-            _sample(self.lines, self.table, rows, (top, top - 1))
+            _sample(self.lines, self.table, self.seen, rows, (top, top - 1))
             sub = {j: self.table[j].rows(rows) for j in REFINE.levels(top)}
             est = REFINE.estimate(sub, top, self.delta[rows])
             better = cand[rows] & np.isfinite(est.error) & (est.error < self.est.error[rows])
@@ -212,7 +225,7 @@ class _Judgement:
         self.finer = escalated.size
         lowest, open_ = min(self.stencil.base), escalated
         for j in range(lowest - 1, lowest - FINER_LEVELS - 1, -1):
-            _sample(self.lines, self.table, open_, (j,))
+            _sample(self.lines, self.table, self.seen, open_, (j,))
             est, ok = self._candidates(open_, j)
             conclusive = ok & (self.detect(est, open_) <= self.scale()[open_])
             open_ = open_[~conclusive.all(axis=1)]

@@ -9,7 +9,7 @@ import numpy as np
 from .._validation import dtype_eps
 from . import errormodel as em
 from .claims import unflatten
-from .fast import MAX_LOCATED, element_detectable, judge_directions, localise, signed
+from .fast import MAX_LOCATED, element, element_detectable, judge_directions, localise, signed
 from .full import complex_fallback_reason, judge_full, moves_at_all, serial_sampler
 from .methods import base_step
 from .options import Options
@@ -25,6 +25,7 @@ from .verdict import (
     diagnose,
     entry,
     is_delta,
+    residual_pattern,
 )
 
 SLIP_RATIO = 20.0
@@ -131,7 +132,7 @@ def _located(problem, c, judged, directions, method, opts, hs, notes):
     cause, size = diagnose(c, narrow=problem.narrow,
                            nondeterministic=bool(np.any(problem.nondeterminism > 0)),
                            elements=False, f0=float(problem.f0[0]))
-    if cause in ("nondeterministic", "delta_residual", "small_residual"):
+    if cause == "nondeterministic":
         return [], None
     with np.errstate(divide="ignore", invalid="ignore"):
         j = int(np.nanargmax(np.where(fails, c.resid / c.tol, -np.inf)[:, 0]))
@@ -144,7 +145,32 @@ def _located(problem, c, judged, directions, method, opts, hs, notes):
     notes.append(f"localised by bisection over blocks of parameters: {names} "
                  f"({problem.ev.count - before} evaluations); mode='full' lists every "
                  f"wrong element.")
-    return entries, _spread(found, directions[j], resid, float(problem.f0[0]))
+    spread = _spread(found, directions[j], resid, float(problem.f0[0]))
+    if spread is not None:
+        spread = _confirm_spread(problem, method, opts, judged.noise, hs, notes)
+    return entries, spread
+
+
+SPREAD_SAMPLE = 16
+"""Elements judged on their own to tell a residual spread over the parameters (the delta,
+a solver) from one in a block (a bias gradient scaled, a row): 4 evaluations each."""
+
+
+def _confirm_spread(problem: Problem, method: str, opts: Options, noise, hs, notes):
+    """(cause, size) if random elements, among the larger half of |grad|, show the same
+    small residual pattern full mode would name; else None (a bug in a block)."""
+    g = np.abs(problem.claimed[:, 0])
+    pool = np.flatnonzero(g >= np.median(g))
+    rng = np.random.default_rng(None if opts.seed is None else opts.seed + 2)
+    picks = rng.choice(pool, size=min(SPREAD_SAMPLE, pool.size), replace=False)
+    parts = [element(problem, int(i), method, opts.safety, noise, hs) for i in picks]
+    c = type(parts[0])(**{k: np.concatenate([getattr(p, k) for p in parts])
+                          for k in parts[0].__dict__})
+    pattern, size = residual_pattern(c, f0=float(problem.f0[0]))
+    notes.append(f"the residual looked spread: {len(picks)} random elements judged on their "
+                 f"own ({4 * len(picks)} evaluations) "
+                 + ("show it too." if pattern else "do not: it sits in a few elements."))
+    return (pattern, size) if pattern else None
 
 
 def _unseen(problem: Problem, det, safety: float, floor_causes, most: int = 3):

@@ -53,9 +53,6 @@ DELTA_LOSS = (-1e-7, 16.2)
 """A cross-entropy with delta = 1e-7 lies in [-log(1 + delta), -log(delta)] = [-1e-7, 16.12]:
 f(x) outside this range is not the book's loss, so its residual is not the delta's."""
 
-FIT = 0.5
-"""Fast mode: the residuals of the directions fit r ~ alpha g to half their size."""
-
 DELTA_ALIGNED = 0.6
 """Fraction of failing elements whose residual has the sign of the claim: the delta makes
 each sample's part of the book's gradient larger in size; summing samples with different
@@ -106,14 +103,13 @@ def is_delta(alpha: float, f0: float) -> bool:
     return lo <= f0 <= hi and alpha >= DELTA_MIN * np.exp(max(f0, 0.0))
 
 
-def residual_pattern(c: Compared, *, elements: bool = True,
-                     f0: float = 0.0) -> tuple[str | None, float]:
-    """("delta_residual" | "small_residual" | None, relative size) of the failures.
+def residual_pattern(c: Compared, *, f0: float = 0.0) -> tuple[str | None, float]:
+    """("delta_residual" | "small_residual" | None, relative size) of failing elements.
 
-    Over elements (full mode) the residual must be spread; over directions (fast mode,
-    where every direction mixes all elements) it must be a near-constant ratio
-    ``r ~ alpha g`` instead, which a wrong element (random along random directions)
-    is not.
+    A small residual spread over the elements that could show it; the delta's when it
+    also has the claim's sign and the size the delta model allows at loss ``f0``.
+    (Fast mode's directions mix all elements: it decides after localising, from
+    elements judged on their own.)
     """
     fail = c.status == FAIL
     g, r = c.analytic.ravel(), (c.analytic - c.numeric).ravel()
@@ -121,19 +117,12 @@ def residual_pattern(c: Compared, *, elements: bool = True,
     f = fail.ravel()
     if gmax == 0 or not f.any() or float(np.max(np.abs(r[f]))) > RESIDUAL_MAX * gmax:
         return None, 0.0
+    size = float(np.median(np.abs(r[f] / np.where(g[f] != 0, g[f], np.inf))))
+    could = np.abs(g) * size > c.tol.ravel()
+    if f.sum() < SPREAD_MIN or f.sum() < SPREAD_FRACTION * could.sum():
+        return None, 0.0
     alpha = float(r @ g) / float(g @ g)
-    if elements:
-        size = float(np.median(np.abs(r[f] / np.where(g[f] != 0, g[f], np.inf))))
-        could = np.abs(g) * size > c.tol.ravel()
-        if f.sum() < SPREAD_MIN or f.sum() < SPREAD_FRACTION * could.sum():
-            return None, 0.0
-        aligned = float(np.mean(r[f] * g[f] > 0)) >= DELTA_ALIGNED
-    else:
-        size = abs(alpha)
-        if np.linalg.norm(r - alpha * g) > FIT * np.linalg.norm(r):
-            return None, 0.0
-        aligned = True
-    if aligned and is_delta(alpha, f0):
+    if float(np.mean(r[f] * g[f] > 0)) >= DELTA_ALIGNED and is_delta(alpha, f0):
         return "delta_residual", alpha
     return "small_residual", size
 
@@ -144,7 +133,7 @@ def diagnose(c: Compared, *, narrow: bool, nondeterministic: bool, elements: boo
     fail = c.status == FAIL
     if nondeterministic and np.all(c.resid[fail] <= NONDETERMINISM_REACH * c.tol[fail]):
         return "nondeterministic", 0.0
-    pattern, size = residual_pattern(c, elements=elements, f0=f0)
+    pattern, size = residual_pattern(c, f0=f0) if elements else (None, 0.0)
     if pattern:
         return pattern, size
     if narrow and np.all(c.resid[fail] <= ROUNDOFF_REACH * c.tol[fail]) and \
