@@ -82,7 +82,7 @@ def test_dask_executor_on_a_local_cluster(net_problem):
     grads = net.gradient(x, t)
     serial = check_gradient(lambda p: net.loss(x, t), net.params, grads)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         par = check_gradient(lambda p: net.loss(x, t), net.params, grads,
                              executor=client.get_executor())

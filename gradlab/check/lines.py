@@ -8,8 +8,8 @@ judge, the line is measured again before anything is concluded:
   (4h, 2h, h), (16h, 8h, 4h), (64h, 32h, 16h) while each lowers the error bound;
   a step that leaves f's domain is dropped, the line keeps what it had;
 * **smaller steps** down to ``2**-FINER_LEVELS`` of the finest base level where
-  the line is not smooth at the base scale, a step failed, or truncation makes it
-  blind. A window of levels counts only when the next smaller level confirms it
+  the line is not smooth at the base scale, a step failed, or truncation dominates an
+  error too wide for that same sharpness (full mode). A window of levels counts only when the next smaller level confirms it
   (the two estimates agree within their error bounds, every slope-change ratio is
   smooth): a jump at 0.3 h is left behind at h/4. At a bound of x's domain the
   same is done with one-sided differences.
@@ -211,14 +211,17 @@ class _Judgement:
             _sample(self.lines, self.table, self.seen, rows, (top, top - 1))
             sub = {j: self.table[j].rows(rows) for j in REFINE.levels(top)}
             est = REFINE.estimate(sub, top, self.delta[rows])
-            better = cand[rows] & np.isfinite(est.error) & (est.error < self.est.error[rows])
+            smooth = _codes(self.table, top, REFINE.width - 1, self.lines.f0, self.delta, rows)
+            better = (cand[rows] & smooth & np.isfinite(est.error)
+                      & (est.error < self.est.error[rows]))
             _adopt(self.est, rows, est, better)
             cand = np.zeros_like(cand)
             cand[rows] = better & _roundoff_bound(est) & (self.detect(est, rows) > sharp[rows])
 
     def refine_down(self):
-        blind = (self.detect(self.est) > self.scale()) & ~_roundoff_bound(self.est)
-        suspect = (self.code0 != 0) | ~self.finite0 | (blind & self.ctx.blind_finer)
+        sharp = max(np.sqrt(self.ctx.eps_f), SHARP) * self.scale()
+        blunt = (self.detect(self.est) > sharp) & ~_roundoff_bound(self.est)
+        suspect = (self.code0 != 0) | ~self.finite0 | (blunt & self.ctx.blind_finer)
         escalated = np.flatnonzero(suspect.any(axis=1))
         if not escalated.size:
             return
@@ -227,8 +230,8 @@ class _Judgement:
         for j in range(lowest - 1, lowest - FINER_LEVELS - 1, -1):
             _sample(self.lines, self.table, self.seen, open_, (j,))
             est, ok = self._candidates(open_, j)
-            conclusive = ok & (self.detect(est, open_) <= self.scale()[open_])
-            open_ = open_[~conclusive.all(axis=1)]
+            settled = ok & (self.detect(est, open_) <= sharp[open_])
+            open_ = open_[~settled.all(axis=1)]
             if not open_.size:
                 break
         self._settle(escalated, min(self.table))

@@ -220,8 +220,11 @@ def _floor_causes(problem: Problem, judged) -> np.ndarray:
 
 
 def _predicts_change(problem: Problem, hs, along=None) -> bool:
+    """The claim predicts a change of f over the step that f's dtype could show: above its
+    rounding and above its smallest normal number (an f that underflows shows nothing)."""
     change = np.abs(along) if along is not None else np.abs(problem.claimed) * hs[:, None]
-    return bool(np.any(np.max(change, axis=0) > 4 * problem.eps_f * np.abs(problem.f0)))
+    visible = np.maximum(4 * problem.eps_f * np.abs(problem.f0), np.finfo(problem.dtype).tiny)
+    return bool(np.any(np.max(change, axis=0) > visible))
 
 
 def _flat(problem: Problem, c, opts: Options, mode: str, method: str, notes: list):

@@ -54,7 +54,9 @@ class Problem:
         """Rounding floor per output: nondeterminism, and for contracted outputs the
         rounding of the terms (eps sum |v| |f|) that the contraction may cancel."""
         cancel = 0.0 if self.magnitude is None else self.eps_f * self.magnitude
-        return np.maximum(self.nondeterminism, cancel)
+        # an f that underflows to 0 still rounds by its dtype's smallest subnormal
+        tiny = float(np.finfo(self.dtype).smallest_subnormal)
+        return np.maximum(np.maximum(self.nondeterminism, cancel), tiny)
 
     @property
     def grad_round(self) -> np.ndarray:
