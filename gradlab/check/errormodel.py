@@ -90,11 +90,12 @@ class Level(NamedTuple):
     sp: np.ndarray
     sm: np.ndarray
     claim: np.ndarray | None = None
-    """Fast mode: the claimed slope along the represented displacement, per line/output."""
+    """Fast mode: the claimed slope along the represented displacement, per line/output.
+    (Only the base levels' claims are combined: another level's move differs from them
+    by rounding of x only, far below any tolerance.)"""
 
     def rows(self, idx) -> Level:
-        return Level(self.fp[idx], self.fm[idx], self.sp[idx], self.sm[idx],
-                     None if self.claim is None else self.claim[idx])
+        return Level(self.fp[idx], self.fm[idx], self.sp[idx], self.sm[idx])
 
 
 class Estimate(NamedTuple):
@@ -145,8 +146,7 @@ def one_sided(a: Level, b: Level, f0: np.ndarray, delta: np.ndarray, side: int) 
     slope_a, slope_b, rho = fa / sa, fb / sb, sa / sb
     numeric = (rho * slope_b - slope_a) / (rho - 1)
     roundoff = 2 * rho ** 2 * delta / ((rho - 1) * sa)
-    claimed = None if a.claim is None else (rho * b.claim - a.claim) / (rho - 1)
-    return Estimate(numeric, np.abs(slope_a - slope_b) / (rho - 1), roundoff, claimed)
+    return Estimate(numeric, np.abs(slope_a - slope_b) / (rho - 1), roundoff)
 
 
 def slope_change(lv: Level, f0: np.ndarray, delta: np.ndarray):

@@ -9,10 +9,10 @@ judge, the line is measured again before anything is concluded:
   a step that leaves f's domain is dropped, the line keeps what it had;
 * **smaller steps** down to ``2**-FINER_LEVELS`` of the finest base level where
   the line is not smooth at the base scale, a step failed, or truncation dominates an
-  error too wide for that same sharpness (full mode). A window of levels counts only when the next smaller level confirms it
-  (the two estimates agree within their error bounds, every slope-change ratio is
-  smooth): a jump at 0.3 h is left behind at h/4. At a bound of x's domain the
-  same is done with one-sided differences.
+  error too wide for that same sharpness (full mode). A window of levels counts only
+  when the next smaller level confirms it (the two estimates agree within their
+  error bounds, every slope-change ratio is smooth): a jump at 0.3 h is left behind
+  at h/4. At a bound of x's domain the same is done with one-sided differences.
 
 A line that no window can judge gets a state: a ``kink`` at x (the slope change
 keeps its size as the step shrinks), a ``jump`` within the step (the second
@@ -132,7 +132,7 @@ def _codes(table, top, width, f0, delta, rows):
 
 
 def _windows(table, stencil: Stencil, lowest, f0, delta, rows, side=0):
-    """Candidate windows for ``rows``: (numeric, error, claimed, valid) stacked over tops."""
+    """Candidate windows for ``rows``, one per top level: (Estimate, confirmed)."""
     out = []
     for top in range(0, lowest + stencil.width - 1, -1):
         if side:
@@ -151,17 +151,15 @@ def _windows(table, stencil: Stencil, lowest, f0, delta, rows, side=0):
     return out
 
 
-def _best(cands, valid_only=True):
-    """Per row and output: the (valid) candidate window with the smallest error.
+def _best(cands):
+    """Per row and output: the confirmed candidate window with the smallest error.
 
-    Returns an Estimate (nan/inf where there is none) and where one was found."""
-    err = np.stack([np.where(ok if valid_only else np.isfinite(e.error), e.error, np.inf)
-                    for e, ok in cands])
+    Returns an Estimate (its claim left as measured at h) and where one was found."""
+    err = np.stack([np.where(ok, e.error, np.inf) for e, ok in cands])
     pick = np.argmin(err, axis=0)[None]
     take = lambda a: np.take_along_axis(np.stack(a), pick, 0)[0]  # noqa: E731
     est = em.Estimate(take([e.numeric for e, _ in cands]), take([e.truncation for e, _ in cands]),
-                      take([e.roundoff for e, _ in cands]),
-                      None if cands[0][0].claimed is None else take([e.claimed for e, _ in cands]))
+                      take([e.roundoff for e, _ in cands]))
     return est, np.isfinite(take(list(err)))
 
 
@@ -238,10 +236,11 @@ class _Judgement:
 
     def _candidates(self, rows, lowest):
         """The best confirmed window per row and output: central, or one-sided where the
-        other side of x is missing (a bound, or a step outside f's domain)."""
+        other side of x is missing (a bound, or a step outside f's domain; coordinates only:
+        directions never have a bound)."""
         f0, st = self.lines.f0, self.stencil
         est, ok = _best(_windows(self.table, st, lowest, f0, self.delta, rows))
-        if lowest + 2 > 0:
+        if not getattr(self.lines, "coordinates", False):
             return est, ok
         for side in (1, -1):
             other = np.zeros(ok.shape, dtype=bool)
@@ -255,6 +254,7 @@ class _Judgement:
         return est, ok
 
     def _settle(self, rows, lowest):
+        """Per escalated row and output: the best confirmed window, else a state."""
         est, ok = self._candidates(rows, lowest)
         f0, delta = self.lines.f0, self.delta[rows]
         fine, base = self.table[lowest].rows(rows), self.table[0].rows(rows)
@@ -269,16 +269,11 @@ class _Judgement:
             ratio = ((fine.sp + fine.sm) / (base.sp + base.sm))[:, None]
             grows = second(fine) / second(base) > np.sqrt(ratio)
         nonsmooth = np.where(grows, JUMP, KINK)
-        state = np.where(ok, SMOOTH, np.where(~finite_any & ~ok, DOMAIN,
+        state = np.where(ok, SMOOTH, np.where(~finite_any, DOMAIN,
                                               np.where(sig_fine & sig_base, nonsmooth, SMOOTH)))
-        fallback = ~ok & (state == SMOOTH)
-        if fallback.any():  # not shown non-smooth, not confirmed: the best finite window
-            any_est, _ = _best(_windows(self.table, self.stencil, lowest, f0, self.delta, rows),
-                               valid_only=False)
-            est = _merged(est, any_est, fallback)
         if (state == KINK).any():
             self._one_sided_range(rows, lowest, state == KINK)
-        _adopt(self.est, rows, est, state != DOMAIN)
+        _adopt(self.est, rows, est, ok)  # unconfirmed and not shown non-smooth: keeps h's
         _adopt(self.est, rows, em.Estimate(*(np.full(ok.shape, v) for v in (np.nan, np.inf, 0.0)),
                                            None), state == DOMAIN)
         self.state[rows] = state

@@ -26,9 +26,9 @@ def _options(**kw) -> Options:
     return Options.validated(**kw)
 
 
-def _finish(problem, opts, notes=()):
+def _finish(problem, opts):
     try:
-        result = run(problem, opts, notes)
+        result = run(problem, opts)
         problem.space.assert_unmodified("f")
     finally:
         problem.space.restore()
