@@ -16,6 +16,9 @@ import gradlab as gl
 from gradlab.check import fast_mode_evaluations
 from gradlab.strategies import random_smooth_problem
 
+# the checker silences NumPy inside its own steps: nothing may leak to the user
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 TRIALS = int(os.environ.get("GRADLAB_CHECK_TRIALS", "300"))
 
 # The targets: a single-element error of this size (relative to max|grad|) is

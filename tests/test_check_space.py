@@ -12,6 +12,9 @@ from gradlab import StepLostError, check_gradient
 from gradlab.check import space as space_module
 from gradlab.check.space import Space, step_lost
 
+# the checker silences NumPy inside its own steps: nothing may leak to the user
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 def test_the_engine_imports_only_numpy_validation_and_errors():
     # gradlab.numerical will build its loop on the engine: no import cycle either way

@@ -11,6 +11,9 @@ from gradlab.check.methods import CENTRAL, COMPLEX_STEP, RICHARDSON, base_step
 from gradlab.check.problem import setup
 from gradlab.strategies import _PHI, random_smooth_problem
 
+# the checker silences NumPy inside its own steps: nothing may leak to the user
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
 
 def level(f, x, s, f0=None):
     """A Level of one line from a scalar function at x +- s (steps exactly represented)."""
@@ -209,3 +212,40 @@ def test_estimate_bounds_the_true_error_on_random_smooth_problems():
         assert len(names) == 1  # a single term ...
         phi, dphi = _PHI[names[0]]
         assert abs(z[0] * dphi(z[0]) / phi(z[0])) > 2  # ... with an ill-conditioned argument
+
+
+def test_formulas_hold_at_a_step_ratio_of_three():
+    """At ratio 2 some coefficients coincide (rho - 1 = 1, 2 rho**2 = 2 rho 2); at 3 they
+    do not: the exact-ratio formulas are the ones used."""
+    delta = np.array([[1e-10]])
+    q = lambda x: 1.0 + 2 * x + 3 * x ** 2  # noqa: E731
+    x, s = 0.5, 0.3
+    a, b = level(q, x, s), level(q, x, s / 3)
+    one = em.one_sided(a, b, np.array([q(x)]), delta, 1)
+    assert one.numeric[0, 0] == pytest.approx(2 + 6 * x, abs=1e-12)  # exact on quadratics
+    assert one.truncation[0, 0] == pytest.approx(s, rel=1e-9)  # (F(s) - F(s/3)) / 2 = s
+    assert one.roundoff[0, 0] == pytest.approx(2 * 9 * 1e-10 / (2 * s))
+    back = em.one_sided(a, b, np.array([q(x)]), delta, -1)
+    assert back.numeric[0, 0] == pytest.approx(2 + 6 * x, abs=1e-12)
+    c = lambda x: x ** 3  # noqa: E731
+    pa, pb = level(c, x, s), level(c, x, s / 3)
+    pair = em.pair(pa, pb, delta)
+    assert pair.numeric[0, 0] == pytest.approx(3 * x ** 2, abs=1e-12)
+    assert pair.truncation[0, 0] == pytest.approx((s / 3) ** 2, rel=1e-9)  # D(s/3) - f'
+    assert pair.roundoff[0, 0] == pytest.approx(2e-10 * 28 / (8 * 2 * s))
+    quint = lambda x: x ** 5  # noqa: E731
+    t = em.triple(level(quint, x, s), level(quint, x, s / 3), level(quint, x, s / 9), delta)
+    assert t.numeric[0, 0] == pytest.approx(5 * x ** 4, abs=1e-10)
+
+
+def test_claims_are_combined_like_the_values():
+    # fast mode: a claimed slope per level, extrapolated with the values' weights
+    flat = lambda s, c: em.Level(np.zeros((1, 1)), np.zeros((1, 1)), np.array([s]),  # noqa
+                                 np.array([s]), np.array([[c]]))
+    z = np.zeros((1, 1))
+    assert em.pair(flat(1.0, 2.0), flat(0.5, 3.0), z).claimed[0, 0] == pytest.approx(
+        (4 * 3 - 2) / 3)
+    assert em.triple(flat(1.0, 1.0), flat(0.5, 1.0), flat(0.25, 1.0), z).claimed[0, 0] == \
+        pytest.approx(1.0)
+    assert em.pair(level(np.sin, 0.1, 0.1), level(np.sin, 0.1, 0.05), z).claimed is None
+    assert flat(1.0, 2.0).rows([0]).claim is None  # other levels are compared with h's

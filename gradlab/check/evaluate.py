@@ -74,17 +74,16 @@ class Evaluator:
 
     def _record(self, where, what):
         if len(self.failures) < MAX_RECORDED:
-            self.failures.append(f"f {what} {where() if callable(where) else where}")
+            self.failures.append(f"f {what} {_place(where)}")
 
     def _output(self, raw, where, *, strict, allow_complex=False) -> np.ndarray:
         arr = np.asarray(raw)
-        where = where() if callable(where) and (strict or arr.dtype.kind not in "fiu") else where
         if arr.dtype == object or arr.dtype.kind not in "biufc":
-            raise TypeError(f"f returned {type(raw).__name__} {where}; f must return "
+            raise TypeError(f"f returned {type(raw).__name__} {_place(where)}; f must return "
                             f"{'an array of numbers' if self.vector else 'a number'}.")
         if arr.dtype.kind == "c" and not allow_complex:
-            raise TypeError(f"f returned a complex value {where} for real x; the checker "
-                            f"differentiates real functions.")
+            raise TypeError(f"f returned a complex value {_place(where)} for real x; the "
+                            f"checker differentiates real functions.")
         self._check_shape(arr, where)
         if self.output_dtype is None:
             self.output_dtype = arr.dtype
@@ -92,23 +91,29 @@ class Evaluator:
         if self.contract is not None:
             out = self.contract.T @ out
         if strict and not np.all(np.isfinite(out)):
-            raise ValueError(f"f returned {_first_bad(out)} {where}; the function is not "
-                             f"finite there, so it has no derivative (an overflow or log(0) "
-                             f"inside f?).")
+            raise ValueError(f"f returned {_first_bad(out)} {_place(where)}; the function is "
+                             f"not finite there, so it has no derivative (an overflow or "
+                             f"log(0) inside f?).")
         return out
 
     def _check_shape(self, arr, where):
         if not self.vector:
             if arr.size != 1:
-                raise ValueError(f"f returned an array of shape {arr.shape} {where}; "
+                raise ValueError(f"f returned an array of shape {arr.shape} {_place(where)}; "
                                  f"check_gradient differentiates a scalar function (reduce it, "
                                  f"e.g. np.sum, or use check_jacobian / check_vjp).")
             self.out_shape = ()
         elif self.out_shape is None:
             self.out_shape = arr.shape
         elif arr.shape != self.out_shape:
-            raise ValueError(f"f returned shape {arr.shape} {where} but {self.out_shape} at x; "
-                             f"a Jacobian needs an output of fixed shape.")
+            raise ValueError(f"f returned shape {arr.shape} {_place(where)} but "
+                             f"{self.out_shape} at x; a Jacobian needs an output of fixed "
+                             f"shape.")
+
+
+def _place(where) -> str:
+    """``where`` may be a string or, to save formatting on the hot path, a callable."""
+    return where() if callable(where) else where
 
 
 def _first_bad(values: np.ndarray):

@@ -72,16 +72,20 @@ def judge_directions(problem: Problem, method: str, directions, safety, fixed=No
     return judge(lines, stencil(method), ctx, lines.scale)
 
 
+def _complex_slope(problem: Problem, d: np.ndarray, label: str = "direction"):
+    """``Im f(x + i h d) / h`` (one evaluation on a complex copy of x)."""
+    space = problem.space.complex_copy()
+    for k, leaf in enumerate(space.leaves):
+        leaf.array += 1j * COMPLEX_STEP * d[space.offsets[k]:space.offsets[k + 1]].reshape(
+            leaf.array.shape)
+    return problem.ev.complex_value(space, f"at x + ih * {label}").imag / COMPLEX_STEP
+
+
 def _complex(problem: Problem, lines: DirectionLines) -> Judged:
     """``Im f(x + i h d) / h`` per direction."""
     numeric = np.empty((lines.n, problem.claimed.shape[1]))
     for r, d in enumerate(lines.directions):
-        space = problem.space.complex_copy()
-        for k, leaf in enumerate(space.leaves):
-            part = d[space.offsets[k]:space.offsets[k + 1]].reshape(leaf.array.shape)
-            leaf.array += 1j * COMPLEX_STEP * part
-        numeric[r] = problem.ev.complex_value(space, f"at x + ih * direction {r}").imag \
-            / COMPLEX_STEP
+        numeric[r] = _complex_slope(problem, d, f"direction {r}")
     err = complex_error(numeric, lines.magnitude(), problem.eps_f)
     zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
     return Judged(numeric, zeros, err, zeros.astype(int), nan, nan,
@@ -103,7 +107,16 @@ class _Block:
         self.problem, self.d, self.noise, self.method = problem, d, noise, method
 
     def residual(self, lo: int, hi: int) -> tuple[float, float]:
+        """(claimed - numeric, its error bound) along d on coordinates [lo, hi)."""
         p = self.problem
+        if self.method == "complex":
+            d = np.zeros_like(self.d)
+            d[lo:hi] = self.d[lo:hi]
+            numeric = _complex_slope(p, d)[0]
+            claimed = float(d @ p.claimed[:, 0])
+            err = complex_error(np.abs(numeric), float(np.abs(d) @ np.abs(p.claimed[:, 0])),
+                                p.eps_f)
+            return claimed - float(numeric), float(err)
         levels = stencil(self.method).base
         ts = [t for j in levels for t in (2.0 ** j, -(2.0 ** j))]
         values, moved = sample_directions(p.ev, self.d[None], ts, lo=lo, hi=hi)
@@ -162,11 +175,21 @@ class _One:
 
 def element(problem: Problem, i: int, method: str, safety: float, noise, hs):
     """Judge coordinate ``i`` on its own, as full mode would (noise pooled from fast mode)."""
+    claimed = problem.claimed[[i]]
+    floor = np.full(claimed.shape[1], "imprecise", dtype=object)
+    if method == "complex":
+        e = np.zeros(problem.space.size)
+        e[i] = 1.0
+        numeric = _complex_slope(problem, e, problem.space.where(i))[None]
+        err = complex_error(numeric, problem.scale(numeric, True), problem.eps_f)
+        zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
+        judged = Judged(numeric, zeros, err, zeros.astype(int), nan, nan, None, noise, noise,
+                        0, 0)
+        return compare(claimed, judged, problem.grad_round, problem.scale(numeric, True),
+                       safety, floor)
     lines = _One(CoordinateLines(problem, hs, serial_sampler(problem)), i)
     ctx = context(problem, safety, full=True)
     ctx = type(ctx)(**{**ctx.__dict__, "floor": np.maximum(ctx.floor, noise)})
-    claimed = problem.claimed[[i]]
     judged = judge(lines, stencil(method), ctx, problem.scale)
-    floor = np.full(claimed.shape[1], "imprecise", dtype=object)
     return compare(claimed, judged, problem.grad_round, problem.scale(
         judged.numeric, judged.state == 0), safety, floor)

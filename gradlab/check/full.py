@@ -94,11 +94,13 @@ def complex_fallback_reason(problem: Problem, rng) -> str | None:
 
 
 def moves_at_all(problem: Problem) -> bool:
-    """One evaluation at a large step along sign(claim): does f change anywhere?"""
-    space = problem.space
-    d = PROBE_STEP * space.scales() * np.sign(problem.claimed.sum(axis=1))
-    d = np.clip(space.point() + d, problem.lower, problem.upper) - space.point()
-    values, _ = space.values_along(d, (1.0,), lambda _: problem.ev("at x + 0.1 * sign(grad)"))
+    """One evaluation at a large step along sign(claim) (the other way where a bound is in
+    the way): does f change anywhere?"""
+    space, x = problem.space, problem.space.point()
+    step = PROBE_STEP * space.scales() * np.where(problem.claimed.sum(axis=1) < 0, -1.0, 1.0)
+    d = np.where(x + step <= problem.upper, step, -step)
+    d = np.where(x + d >= problem.lower, d, np.clip(x + d, problem.lower, problem.upper) - x)
+    values, _ = space.values_along(d, (1.0,), lambda _: problem.ev("at the probe x + 0.1 d"))
     return not np.array_equal(values[0], problem.f0)
 
 

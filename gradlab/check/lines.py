@@ -182,8 +182,9 @@ class _Judgement:
         self.state = np.zeros(shape, dtype=int)
         self.lo, self.hi = np.full(shape, np.nan), np.full(shape, np.nan)
         self.refined = self.finer = 0
-        self.flat = all(np.array_equal(a, np.broadcast_to(f0, a.shape)) for j in stencil.base
-                        for a in (self.table[j].fp, self.table[j].fm))
+        values = [a for j in stencil.base for a in (self.table[j].fp, self.table[j].fm)]
+        self.flat = all(np.all((a == f0) | np.isnan(a)) for a in values) and any(
+            np.isfinite(a).any() for a in values)
 
     def detect(self, est: em.Estimate, rows=None) -> np.ndarray:
         """The smallest error visible with ``est`` (on ``rows``, or all lines)."""

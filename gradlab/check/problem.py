@@ -137,9 +137,11 @@ def _bounds(bounds, space: Space):
 def _bound(value, space: Space, name: str, fill: float) -> np.ndarray:
     if value is None:
         return np.full(space.size, fill)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} is a bool; a bound is a number, None, or an array like x.")
+    if isinstance(value, numbers.Real):
         return np.full(space.size, float(value))
-    if len(space.leaves) == 1 and not isinstance(value, dict | tuple | list):
+    if space.tree[0] == "leaf" and not isinstance(value, dict):
         try:
             arr = np.broadcast_to(np.asarray(value, dtype=np.float64),
                                   space.leaves[0].array.shape)
