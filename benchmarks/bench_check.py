@@ -160,3 +160,32 @@ def test_full_mode_serial_and_over_workers(benchmark, request, full_mode_problem
     else:
         serial_result["result"] = result
     _info(benchmark, net, result.evaluations, n=len(x), workers=workers or 1)
+
+
+@pytest.mark.benchmark(group="checker-parallel")
+def test_full_mode_speedup_paired(benchmark, request, full_mode_problem, pool):
+    """Serial and 2-worker runs back to back in each round, so that a load change on this
+    shared machine hits both: extra_info holds every round's times and their ratio."""
+    import time
+
+    net, x, t = full_mode_problem
+    grads = net.gradient(x, t)
+    rounds = 1 if request.config.getoption("--bench-set") == "smoke" else 5
+    pairs = []
+
+    def pair():
+        start = time.perf_counter()
+        serial = gl.check_gradient(lambda p: net.loss(x, t), net.params, grads)
+        mid = time.perf_counter()
+        par = gl.check_gradient(lambda p: net.loss(x, t), net.params, grads, executor=pool)
+        end = time.perf_counter()
+        for k in grads:
+            assert np.array_equal(serial.numeric[k], par.numeric[k])
+        pairs.append((mid - start, end - mid))
+
+    benchmark.pedantic(pair, rounds=rounds, iterations=1)
+    ratios = sorted(s / p for s, p in pairs)
+    _info(benchmark, net, full_mode_evaluations(sum(v.size for v in net.params.values())),
+          n=len(x), workers=WORKERS, serial_s=[round(s, 2) for s, _ in pairs],
+          parallel_s=[round(p, 2) for _, p in pairs], speedups=[round(r, 3) for r in ratios],
+          median_speedup=round(ratios[len(ratios) // 2], 3))
