@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import complexstep
 from . import errormodel as em
 from .evaluate import sample_directions
 from .full import CoordinateLines, context, serial_sampler
 from .lines import Judged, judge
-from .methods import COMPLEX_STEP, complex_error, stencil
+from .methods import complex_error, stencil
 from .problem import Problem
 from .verdict import FAIL, compare
 
@@ -65,32 +66,11 @@ def judge_directions(problem: Problem, method: str, directions, safety, fixed=No
     """Each direction judged as a line (``fixed``: claimed slopes given per direction)."""
     lines = DirectionLines(problem, directions, fixed)
     if method == "complex":
-        return _complex(problem, lines)
+        return complexstep.directions(problem, directions, lines.magnitude())
     ctx = context(problem, safety, full=False)
     ctx = type(ctx)(**{**ctx.__dict__, "grad_round": em.GRAD_ROUNDING * problem.eps_g
                        * lines.magnitude()})
     return judge(lines, stencil(method), ctx, lines.scale)
-
-
-def _complex_slope(problem: Problem, d: np.ndarray, label: str = "direction"):
-    """``Im f(x + i h d) / h`` (one evaluation on a complex copy of x)."""
-    space = problem.space.complex_copy()
-    for k, leaf in enumerate(space.leaves):
-        leaf.array += 1j * COMPLEX_STEP * d[space.offsets[k]:space.offsets[k + 1]].reshape(
-            leaf.array.shape)
-    return problem.ev.complex_value(space, f"at x + ih * {label}").imag / COMPLEX_STEP
-
-
-def _complex(problem: Problem, lines: DirectionLines) -> Judged:
-    """``Im f(x + i h d) / h`` per direction."""
-    numeric = np.empty((lines.n, problem.claimed.shape[1]))
-    for r, d in enumerate(lines.directions):
-        numeric[r] = _complex_slope(problem, d, f"direction {r}")
-    err = complex_error(numeric, lines.magnitude(), problem.eps_f)
-    zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
-    return Judged(numeric, zeros, err, zeros.astype(int), nan, nan,
-                  lines.directions @ problem.claimed, np.zeros(numeric.shape[1]),
-                  np.zeros(numeric.shape[1]), 0, 0, False)
 
 
 def element_detectable(detectable: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -112,7 +92,7 @@ class _Block:
         if self.method == "complex":
             d = np.zeros_like(self.d)
             d[lo:hi] = self.d[lo:hi]
-            numeric = _complex_slope(p, d)[0]
+            numeric = complexstep.slope(p, d, "a block of a direction")[0]
             claimed = float(d @ p.claimed[:, 0])
             err = complex_error(np.abs(numeric), float(np.abs(d) @ np.abs(p.claimed[:, 0])),
                                 p.eps_f)
@@ -178,15 +158,9 @@ def element(problem: Problem, i: int, method: str, safety: float, noise, hs):
     claimed = problem.claimed[[i]]
     floor = np.full(claimed.shape[1], "imprecise", dtype=object)
     if method == "complex":
-        e = np.zeros(problem.space.size)
-        e[i] = 1.0
-        numeric = _complex_slope(problem, e, problem.space.where(i))[None]
-        err = complex_error(numeric, problem.scale(numeric, True), problem.eps_f)
-        zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
-        judged = Judged(numeric, zeros, err, zeros.astype(int), nan, nan, None, noise, noise,
-                        0, 0)
-        return compare(claimed, judged, problem.grad_round, problem.scale(numeric, True),
-                       safety, floor)
+        judged = complexstep.coordinates(problem, [i])
+        return compare(claimed, judged, problem.grad_round, problem.scale(
+            judged.numeric, True), safety, floor)
     lines = _One(CoordinateLines(problem, hs, serial_sampler(problem)), i)
     ctx = context(problem, safety, full=True)
     ctx = type(ctx)(**{**ctx.__dict__, "floor": np.maximum(ctx.floor, noise)})

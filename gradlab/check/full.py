@@ -1,4 +1,4 @@
-"""Full mode: every coordinate of x on its own line (complex step: one evaluation each)."""
+"""Full mode: every coordinate of x on its own line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from . import errormodel as em
 from .evaluate import sample_coordinates
 from .lines import Context, Judged, judge
-from .methods import complex_error, stencil
+from .methods import stencil
 from .problem import Problem
 
 PROBE_STEP = 0.1
@@ -51,46 +51,12 @@ def context(problem: Problem, safety: float, *, full: bool) -> Context:
 
 def judge_full(problem: Problem, method: str, h: float, safety: float, sampler) -> Judged:
     """Every coordinate judged on its own (see :mod:`gradlab.check.lines`)."""
-    hs = h * problem.space.scales()
     if method == "complex":
-        return judge_complex(problem, h)
-    lines = CoordinateLines(problem, hs, sampler)
+        from . import complexstep
+
+        return complexstep.coordinates(problem)
+    lines = CoordinateLines(problem, h * problem.space.scales(), sampler)
     return judge(lines, stencil(method), context(problem, safety, full=True), problem.scale)
-
-
-def judge_complex(problem: Problem, h: float) -> Judged:
-    """``Im f(x + i h e_i) / h`` per coordinate; its error is rounding only."""
-    space, ev = problem.space.complex_copy(), problem.ev
-    numeric = np.empty(problem.claimed.shape)
-    for i in range(space.size):
-        values, _ = space.values_at(i, (1j * h,), lambda _, i=i: ev.complex_value(
-            space, lambda: f"at {space.where(i)} + ih"))
-        numeric[i] = values[0].imag / h
-    scale = problem.scale(numeric, np.ones(numeric.shape, dtype=bool))
-    zeros, nan = np.zeros(numeric.shape), np.full(numeric.shape, np.nan)
-    return Judged(numeric, zeros, complex_error(numeric, scale, problem.eps_f),
-                  zeros.astype(int), nan, nan, None, np.zeros(numeric.shape[1]),
-                  np.zeros(numeric.shape[1]), 0, 0, False)
-
-
-def complex_fallback_reason(problem: Problem, rng) -> str | None:
-    """Why f cannot be differentiated by complex step (None when it can). One evaluation."""
-    from .methods import COMPLEX_STEP
-
-    space = problem.space.complex_copy()
-    v = rng.standard_normal(space.size)
-    for k, leaf in enumerate(space.leaves):
-        part = v[space.offsets[k]:space.offsets[k + 1]].reshape(leaf.array.shape)
-        leaf.array += 1j * COMPLEX_STEP * part
-    try:
-        value = problem.ev.complex_value(space, "on complex input")
-    except Exception as exc:  # any failure on complex input means: fall back
-        return f"f raised {type(exc).__name__} on complex input ({exc})"
-    if np.all(np.imag(value) == 0) and np.any(problem.claimed.T @ v != 0):
-        return ("f dropped the imaginary part (abs, np.real, float(), np.maximum, comparisons, "
-                "or writing into a real array are not complex-analytic), or f ignores its "
-                "argument and reads the arrays through a closure")
-    return None
 
 
 def moves_at_all(problem: Problem) -> bool:

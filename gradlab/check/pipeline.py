@@ -7,10 +7,11 @@ from dataclasses import replace
 import numpy as np
 
 from .._validation import dtype_eps
+from . import complexstep
 from . import errormodel as em
 from .claims import unflatten
 from .fast import MAX_LOCATED, element, element_detectable, judge_directions, localise, signed
-from .full import complex_fallback_reason, judge_full, moves_at_all, serial_sampler
+from .full import judge_full, moves_at_all, serial_sampler
 from .methods import base_step
 from .options import Options
 from .problem import Problem
@@ -38,7 +39,7 @@ def run(problem: Problem, opts: Options, notes=()) -> GradCheckResult:
     notes, rng = list(notes), np.random.default_rng(opts.seed)
     method = opts.method
     if method == "complex":
-        reason = complex_fallback_reason(problem, rng)
+        reason = complexstep.unavailable(problem, rng)
         if reason is not None:
             notes.append(f"complex step impossible: {reason}; fell back to central "
                          f"differences.")
