@@ -2,7 +2,8 @@
 
 * :mod:`~gradlab.check.space` - the one perturb-and-restore engine (x as flat coordinates);
 * :mod:`~gradlab.check.problem` - validation: f at x, the claim, dtype, bounds;
-* :mod:`~gradlab.check.methods` - central, Richardson and complex step, each in one place;
+* :mod:`~gradlab.check.methods` (central, Richardson) and :mod:`~gradlab.check.complexstep` -
+  each method in one place;
 * :mod:`~gradlab.check.evaluate` - calling f, safe at the edge of its domain;
 * :mod:`~gradlab.check.errormodel` and :mod:`~gradlab.check.lines` - the error model, and
   measuring again at other steps where the first cannot judge;
