@@ -84,6 +84,25 @@ def unflatten(matrix: np.ndarray, space: Space, out_shape: tuple = ()):
     return _build(space.tree, parts)
 
 
+def rebuilt(flat: np.ndarray, space: Space):
+    """Coordinates ``flat`` as a new structure like x (each leaf of its own dtype; floats
+    as floats, tuples and lists as such): what f receives at another point."""
+    parts = []
+    for k, leaf in enumerate(space.leaves):
+        block = flat[space.offsets[k]:space.offsets[k + 1]].reshape(leaf.array.shape)
+        block = block.astype(leaf.array.dtype)
+        parts.append((block.item() if leaf.python else block[()]) if leaf.scalar else block)
+    return _assemble(space.tree, parts)
+
+
+def _assemble(node, parts):
+    if node[0] == "leaf":
+        return parts[node[1]]
+    if node[0] == "dict":
+        return {k: _assemble(c, parts) for k, c in node[2]}
+    return type(node[1])(_assemble(c, parts) for c in node[2])
+
+
 def _build(node, parts):
     if node[0] == "leaf":
         return parts[node[1]]

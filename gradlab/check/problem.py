@@ -78,9 +78,9 @@ class Problem:
         return self.space.labels[k], idx, self.output(o)
 
 
-def start(f, x, *, vector: bool, claim_name: str):
+def start(f, x, *, vector: bool, name: str = "x"):
     """x as a Space, f at x twice (``at_x``), x unmodified: (space, evaluator, f0, f0b)."""
-    space = Space(x)
+    space = Space(x, name=name)
     ev = Evaluator(f, space, vector=vector)
     try:
         f0 = ev.at_x()
@@ -112,7 +112,7 @@ def make(space, ev, f0, f0b, claimed, eps_g, *, kind, bounds, outputs, magnitude
 def setup(f, x, claim, *, bounds=None) -> Problem:
     """A gradient check: evaluate f at x (twice), then read the claim (a callable is called
     right after, before any perturbation: a stateful layer's backward follows its forward)."""
-    space, ev, f0, f0b = start(f, x, vector=False, claim_name="grad")
+    space, ev, f0, f0b = start(f, x, vector=False)
     if callable(claim):
         claim = call_claim(claim, space, "grad")
     claimed, eps_g = flatten(claim, space, "grad")

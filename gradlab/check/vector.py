@@ -10,16 +10,16 @@ probes random directions. A VJP ``v^T J`` is checked on the contraction
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
-from .claims import flatten, unflatten
+from .claims import flatten, rebuilt, unflatten
 from .defaults import SAFETY, WORST, K
-from .fast import judge_directions
 from .options import Options
 from .pipeline import run
 from .problem import call_claim, make, start
-from .verdict import Report, build, compare
+from .space import Space
 
 
 def _options(**kw) -> Options:
@@ -97,7 +97,7 @@ def check_jacobian(f: Callable, x, jac, *, mode: str = "full", method: str = "ce
     """
     opts = _options(mode=mode, method=method, h=h, safety=safety, k=k, seed=seed,
                     worst=worst, bounds=bounds, executor=executor)
-    space, ev, f0, f0b = start(f, x, vector=True, claim_name="jac")
+    space, ev, f0, f0b = start(f, x, vector=True)
     if callable(jac):
         jac = call_claim(jac, space, "jac")
     claimed, eps_g = flatten(jac, space, "jac", ev.out_shape)
@@ -157,7 +157,7 @@ def check_vjp(f: Callable, x, vjp, *, cotangent=None, mode: str = "full",
     """
     opts = _options(mode=mode, method=method, h=h, safety=safety, k=k, seed=seed,
                     worst=worst, bounds=bounds, executor=executor)
-    space, ev, f0, f0b = start(f, x, vector=True, claim_name="vjp")
+    space, ev, f0, f0b = start(f, x, vector=True)
     m = f0.size
     if cotangent is not None:
         v = _like_output(cotangent, ev, "cotangent")[:, None]
@@ -199,7 +199,8 @@ def check_jvp(f: Callable, x, jvp, *, tangent=None, mode: str = "full",
         ``jvp(u) -> like f(x)`` for a tangent ``u`` like x; with ``tangent=`` given it
         may be the claimed JVP itself.
     tangent : like x, optional
-        Check only this tangent: one directional derivative per output.
+        Check only this tangent: one directional derivative per output, the derivative
+        of ``t -> f(x + t u)`` at 0 (f must then compute from its argument).
     mode : {"full", "fast"}
         Without ``tangent``: ``jvp`` is called once per input element (the columns of
         J); ``"full"`` checks every (output, input) pair, ``"fast"`` ``k`` random
@@ -226,9 +227,9 @@ def check_jvp(f: Callable, x, jvp, *, tangent=None, mode: str = "full",
     """
     opts = _options(mode=mode, method=method, h=h, safety=safety, k=k, seed=seed,
                     worst=worst, bounds=bounds, executor=executor)
-    space, ev, f0, f0b = start(f, x, vector=True, claim_name="jvp")
     if tangent is not None:
-        return _one_tangent(space, ev, f0, f0b, jvp, tangent, opts)
+        return _one_tangent(f, x, jvp, tangent, opts)
+    space, ev, f0, f0b = start(f, x, vector=True)
     if not callable(jvp):
         raise TypeError("jvp must be a callable jvp(u) -> like f(x), or pass tangent= with "
                         "the claimed JVP for that tangent.")
@@ -239,40 +240,23 @@ def check_jvp(f: Callable, x, jvp, *, tangent=None, mode: str = "full",
     return _finish(problem, opts)
 
 
-def _one_tangent(space, ev, f0, f0b, jvp, tangent, opts):
-    """One directional derivative per output, along the given tangent."""
-    u, _ = flatten(tangent, space, "tangent")
-    u = u[:, 0]
+def _one_tangent(f, x, jvp, tangent, opts):
+    """The JVP along one tangent u is the derivative of t -> f(x + t u) at t = 0: the same
+    pipeline on one coordinate, with every output checked (f must compute from its
+    argument: x + t u is a new structure at each call)."""
+    space = Space(x)
+    u = flatten(tangent, space, "tangent")[0][:, 0]
     if not np.any(u):
         raise ValueError("tangent is zero everywhere; a JVP needs a direction.")
-    claim = call_claim(jvp, space, "jvp", tangent) if callable(jvp) else jvp
-    claimed = _like_output(claim, ev, "jvp")
-    problem = make(space, ev, f0, f0b, np.zeros((space.size, f0.size)),
-                   np.finfo(np.float64).eps, kind="jvp", bounds=None, outputs="shape")
-    from .methods import base_step
+    x0 = space.point()
 
-    method = "central" if opts.method == "complex" else opts.method
-    h = opts.h if opts.h is not None else base_step(method, problem.dtype)
-    factor = h * float(np.max(space.scales())) / float(np.max(np.abs(u)))
-    try:
-        judged = judge_directions(problem, method, (factor * u)[None], opts.safety,
-                                  fixed=(factor * claimed)[None])
-        problem.space.assert_unmodified("f")
-    finally:
-        problem.space.restore()
-    magnitude = np.abs(claimed)[None] * factor
-    scale = np.maximum(magnitude, np.abs(judged.numeric))
-    floor = np.full(f0.size, "imprecise", dtype=object)
-    c = compare((factor * claimed)[None], judged, 16 * np.finfo(np.float64).eps * magnitude,
-                scale, opts.safety, floor)
-    c = type(c)(**{key: (val / factor if key in ("analytic", "numeric", "resid", "error", "tol",
-                                                   "detectable") else val)
-                   for key, val in c.__dict__.items()})
-    rep = Report(kind="jvp", mode="full", method=method, safety=opts.safety,
-                 dtype=str(problem.dtype), evaluations=ev.count, worst=opts.worst,
-                 f0=(float(f0[0]), float(f0b[0])), nondeterministic=bool(np.any(f0 != f0b)),
-                 narrow=problem.narrow, notes=("one tangent: the directional derivative of "
-                                               "every output along it.",),
-                 detectable=c.detectable[0].reshape(ev.out_shape),
-                 numeric=c.numeric[0].reshape(ev.out_shape))
-    return build(c, lambda j, o: ("tangent", (), problem.output(o)), rep)
+    def along(t):
+        moved = rebuilt(x0 + t * u, space)
+        return f(*moved) if space.star else f(moved)
+
+    line, ev, f0, f0b = start(along, 0.0, vector=True, name="tangent")
+    claim = call_claim(jvp, space, "jvp", tangent) if callable(jvp) else jvp
+    claimed = _like_output(claim, ev, "jvp")[None]
+    problem = make(line, ev, f0, f0b, claimed, np.finfo(np.float64).eps, kind="jvp",
+                   bounds=None, outputs="shape")
+    return _finish(problem, replace(opts, mode="full", bounds=None))
