@@ -265,23 +265,26 @@ def table(n, counts) -> str:
             "|---|---|---|---|---|")
     rows = []
     for name, c in counts.items():
-        def get(dt, size, what):
-            b = c.get((dt, size), {})
-            if what == "crash":
-                return sum(v for k, v in b.items() if k.startswith("crash"))
-            return b.get(what, 0)
-
-        def caught(dt, size):
-            b = c.get((dt, size), {})
-            total = sum(b.values())
-            return f"{total - b.get('pass', 0)}/{total}"
-
-        fa64 = f"{get('float64', 0.0, 'fail')} ({get('float64', 0.0, 'inconclusive')})"
-        fa32 = (f"{get('float32', 0.0, 'fail')} ({get('float32', 0.0, 'inconclusive')}, "
-                f"{get('float32', 0.0, 'crash')})")
-        rows.append(f"| {name} | {fa64} | " + " / ".join(caught("float64", s) for s in SIZES)
-                    + f" | {fa32} | {caught('float32', 1e-2)} |")
+        fa64 = f"{_get(c, 'float64', 0.0, 'fail')} ({_get(c, 'float64', 0.0, 'inconclusive')})"
+        fa32 = (f"{_get(c, 'float32', 0.0, 'fail')} ({_get(c, 'float32', 0.0, 'inconclusive')}, "
+                f"{_get(c, 'float32', 0.0, 'crash')})")
+        rows.append(f"| {name} | {fa64} | "
+                    + " / ".join(_caught(c, "float64", s) for s in SIZES)
+                    + f" | {fa32} | {_caught(c, 'float32', 1e-2)} |")
     return f"{n} cases\n\n" + head + "\n" + "\n".join(rows)
+
+
+def _get(c, dt, size, what):
+    b = c.get((dt, size), {})
+    if what == "crash":
+        return sum(v for k, v in b.items() if k.startswith("crash"))
+    return b.get(what, 0)
+
+
+def _caught(c, dt, size):
+    b = c.get((dt, size), {})
+    total = sum(b.values())
+    return f"{total - b.get('pass', 0)}/{total}"
 
 
 def main(argv=None) -> int:

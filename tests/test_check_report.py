@@ -197,3 +197,90 @@ def test_quantized_probe_steps_away_from_a_bound():
     up = []
     check_gradient(lambda v: up.append(v.copy()) or f(v), x, np.array([6.2, 8.4]))
     assert np.allclose(up[-1], x + 0.1 * x)
+
+
+def test_numbers_are_right_aligned_under_their_headers():
+    wrong = np.cos(X)
+    wrong[2] += 0.1
+    lines = str(check_gradient(sines, X, wrong)).splitlines()
+    head = lines[0 + 1]
+    for column in ("analytic", "numeric", "detectable"):
+        end = head.index(column) + len(column)
+        for row in lines[3:6]:
+            assert row[end - 1] != " " and row[end] == " ", (column, row)
+
+
+def test_complex_step_error_is_rounding_of_the_value_and_the_gradient():
+    g = np.exp(X)
+    result = check_gradient(lambda v: np.sum(np.exp(v)), X, g, method="complex")
+    eps = np.finfo(np.float64).eps
+    expected = 16 * eps * (np.abs(result.numeric) + np.max(g)) + 16 * eps * np.max(g)
+    assert np.allclose(result.detectable, 11 * expected, rtol=1e-12)
+
+
+def test_complex_step_on_structures_keeps_complex_step():
+    x = {"W": np.array([[0.5, -1.0], [2.0, 0.3]]), "b": (np.array([0.1]), 0.7)}
+    f = lambda p: np.sum(np.sin(p["W"])) + np.sum(p["b"][0] ** 2) + p["b"][1] ** 3  # noqa
+    g = {"W": np.cos(x["W"]), "b": (2 * x["b"][0], 3 * 0.7 ** 2)}
+    for mode in ("full", "fast"):
+        result = check_gradient(f, x, g, method="complex", mode=mode)
+        assert result.ok and result.method == "complex", (mode, result.notes)
+    g["W"] = g["W"] * np.array([[1, 1], [1, 1 + 1e-9]])
+    bad = check_gradient(f, x, g, method="complex")
+    assert bad.status == "fail" and bad.worst[0].where == "W[1, 1]"
+
+
+def test_complex_step_failures_are_named_where_they_happen():
+    def nan_on_complex(v):
+        return np.sum(v ** 2) if not np.iscomplexobj(v) else np.nan + 0j
+
+    result = check_gradient(nan_on_complex, X, 2 * X, method="complex")
+    assert result.method == "central"
+    assert any("f raised ValueError on complex input (f returned (nan+0j) on complex input"
+               in n for n in result.notes), result.notes
+    calls = []
+
+    def nan_later(v):
+        calls.append(1)
+        return np.sum(v ** 2) if len(calls) < 5 else np.nan + 0j
+
+    with pytest.raises(ValueError, match=r"f returned \(nan\+0j\) at x\[1\] \+ ih; "):
+        check_gradient(nan_later, X, 2 * X, method="complex")
+
+
+def test_complex_step_localises_in_fast_mode_at_the_promised_cost():
+    g = np.cos(X)
+    g[1] += 1e-6
+    result = check_gradient(lambda v: np.sum(np.sin(v)), X, g, method="complex", mode="fast")
+    assert result.status == "fail" and result.worst[0].where == "x[1]"
+    # 2 at x, 1 probe, 4 directions, then ceil(log2 3) = 2 halvings and the element: 1 each
+    assert result.evaluations == 2 + 1 + 4 + 2 + 1
+
+
+def test_a_constant_f_falls_back_from_complex_step():
+    result = check_gradient(lambda v: np.float64(3.0) + 0 * np.sum(v), X, np.zeros(3),
+                            method="complex")
+    assert result.method == "central" and result.ok
+
+
+def test_quantized_probe_direction_follows_the_claim_sign():
+    x = np.array([3.1, 4.2])
+    f = lambda v: round(float(np.sum(v ** 2)), 3)  # noqa: E731
+    for claim, expect in (([-6.2, 8.4], [-0.31, 0.42]), ([6.2, 0.0], [0.31, 0.42])):
+        seen = []
+        check_gradient(lambda v, seen=seen: seen.append(v.copy()) or f(v), x, np.array(claim))
+        assert np.allclose(seen[-1] - x, expect)
+
+
+def test_quantized_probe_stays_inside_tight_bounds():
+    x = np.array([3.1, 4.2])
+    f = lambda v: round(float(np.sum(v ** 2)), 3)  # noqa: E731
+    up = x + 0.1 * x  # exactly reachable: the probe goes up to the bound
+    seen = []
+    check_gradient(lambda v: seen.append(v.copy()) or f(v), x, np.array([6.2, 8.4]),
+                   bounds=(x - 0.01, up))
+    assert np.allclose(seen[-1], up)
+    seen = []
+    check_gradient(lambda v: seen.append(v.copy()) or f(v), x, np.array([6.2, 8.4]),
+                   bounds=(x - 0.01, x + 0.01))  # no room either way: to the lower bound
+    assert np.allclose(seen[-1], x - 0.01)

@@ -79,3 +79,18 @@ def test_plugin_imports_only_numpy():
             "bad = [m for m in ('jax', 'matplotlib', 'hypothesis', 'scipy') "
             "if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_assert_gradient_close_hides_its_frames(pytester):
+    pytester.makepyfile("""
+        import numpy as np
+        import gradlab as gl
+
+        def test_direct():
+            gl.assert_gradient_close(np.sum, np.ones(3), np.zeros(3))
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "GradCheckError: gradient check FAILED" in out
+    assert "def assert_gradient_close" not in out and "def require" not in out

@@ -22,7 +22,7 @@ def unavailable(problem: Problem, rng) -> str | None:
         value = _value(problem, v, "on complex input")
     except Exception as exc:  # any failure on complex input means: fall back
         return f"f raised {type(exc).__name__} on complex input ({exc})"
-    if np.all(np.imag(value) == 0) and np.any(problem.claimed.T @ v != 0):
+    if np.all(np.imag(value) == 0):  # along a random v: f dropped it, or f is constant
         return ("f dropped the imaginary part (abs, np.real, float(), np.maximum, comparisons, "
                 "or writing into a real array are not complex-analytic), or f ignores its "
                 "argument and reads the arrays through a closure")
@@ -38,9 +38,9 @@ def _value(problem: Problem, v: np.ndarray, where: str) -> np.ndarray:
     return problem.ev.complex_value(space, where)
 
 
-def slope(problem: Problem, v: np.ndarray, label: str) -> np.ndarray:
-    """The derivative of every output along ``v``."""
-    return _value(problem, v, f"at x + ih * {label}").imag / COMPLEX_STEP
+def slope(problem: Problem, v: np.ndarray, where: str) -> np.ndarray:
+    """The derivative of every output along ``v`` (``where`` names the point)."""
+    return _value(problem, v, where).imag / COMPLEX_STEP
 
 
 def coordinates(problem: Problem, rows=None) -> Judged:
@@ -50,13 +50,14 @@ def coordinates(problem: Problem, rows=None) -> Judged:
     for r, i in enumerate(rows):
         e = np.zeros(problem.space.size)
         e[i] = 1.0
-        numeric[r] = slope(problem, e, problem.space.where(i))
+        numeric[r] = slope(problem, e, f"at {problem.space.where(i)} + ih")
     return _judged(numeric, problem.scale(numeric, True), None, problem.eps_f)
 
 
 def directions(problem: Problem, dirs: np.ndarray, magnitude: np.ndarray) -> Judged:
     """Each direction ``d``: the claim ``grad . d`` against ``Im f(x + i h d) / h``."""
-    numeric = np.array([slope(problem, d, f"direction {r}") for r, d in enumerate(dirs)])
+    numeric = np.array([slope(problem, d, f"at x + ih * direction {r}")
+                        for r, d in enumerate(dirs)])
     return _judged(numeric, magnitude, dirs @ problem.claimed, problem.eps_f)
 
 

@@ -52,4 +52,4 @@ def fast_mode_evaluations(k: int = K, method: str = "central") -> int:
 def localisation_evaluations(p: int, method: str = "central") -> int:
     """Calls of f to localise one wrong element among ``p`` by bisection in fast mode:
     a probe per halving, then the element on its own."""
-    return _per_line(method) * (math.ceil(math.log2(p)) + 1) if p > 1 else _per_line(method)
+    return _per_line(method) * (math.ceil(math.log2(p)) + 1)

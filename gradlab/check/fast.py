@@ -92,7 +92,7 @@ class _Block:
         if self.method == "complex":
             d = np.zeros_like(self.d)
             d[lo:hi] = self.d[lo:hi]
-            numeric = complexstep.slope(p, d, "a block of a direction")[0]
+            numeric = complexstep.slope(p, d, "at x + ih * a block of a direction")[0]
             claimed = float(d @ p.claimed[:, 0])
             err = complex_error(np.abs(numeric), float(np.abs(d) @ np.abs(p.claimed[:, 0])),
                                 p.eps_f)
