@@ -98,3 +98,19 @@ def test_refinement_step_outside_the_domain_is_dropped_not_raised():
         result = check_gradient(f, x, g.astype(np.float32), mode=mode)  # no exception
         assert result.status in ("pass", "inconclusive")
         assert any("steps dropped where f was not finite" in n for n in result.notes)
+
+
+def test_nan_in_an_array_bound_means_no_bound_there():
+    x = np.array([-1.0, 1.0])
+    result = check_gradient(f32 if False else (lambda v: float(np.sum(v ** 3))), x, 3 * x ** 2,
+                            bounds=(np.array([np.nan, 0.0]), None))
+    assert result.ok and result.evaluations == 4 * 2 + 2  # both sides of both, none skipped
+
+
+def test_bounds_laid_out_like_a_tuple_x():
+    x = (np.array([0.0, 2.0]), 1.5)
+    f = lambda a, b: float(np.sum(a ** 1.5) + b ** 2)  # noqa: E731
+    g = (1.5 * np.sqrt(x[0]), 3.0)
+    assert check_gradient(f, x, g, bounds=((0.0, None), None)).ok
+    with pytest.raises(ValueError, match=r"lies outside bounds"):
+        check_gradient(f, x, g, bounds=((0.0, 2.0), None))

@@ -69,3 +69,30 @@ def test_an_underflowing_f_is_not_ignoring_x():
     f = lambda v: np.float32(1e-20) * np.exp(-v[0] ** 2)  # noqa: E731
     result = check_gradient(f, x, np.array([-2e-20 * 10 * np.exp(-100.0)], dtype=np.float32))
     assert result.cause != "ignores_x"
+
+
+def test_a_float32_claim_below_the_smallest_normal_predicts_nothing():
+    x = np.array([10.0], dtype=np.float32)
+    f = lambda v: np.float32(1e-30) * np.exp(-v[0] ** 2)  # 0 in float32 everywhere  # noqa
+    result = check_gradient(f, x, np.array([1e-44], dtype=np.float32))
+    assert result.cause != "ignores_x"
+
+
+def test_each_output_judges_its_own_visibility():
+    # output 0 is huge (its change over h is below its rounding), output 1 tiny: neither
+    # predicts a visible change, so this is not "ignores x": the check just cannot see
+    from gradlab import check_jacobian
+
+    g = lambda v: np.array([1e12, 1.0])  # noqa: E731
+    result = check_jacobian(g, np.array([0.5, 0.2, 0.1]), np.array([[10.0, 0, 0],
+                                                                    [1e-12, 0, 0]]))
+    assert result.cause == "imprecise", str(result)
+
+
+def test_a_jacobian_that_ignores_x():
+    from gradlab import check_jacobian
+
+    copy = np.array([0.5, 0.2, 0.1])
+    result = check_jacobian(lambda _: np.sin(copy[:2]), copy.copy(), np.ones((2, 3)))
+    assert result.cause == "ignores_x" and result.kind == "jacobian"
+    assert result.checked == 6

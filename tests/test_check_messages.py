@@ -91,6 +91,8 @@ CASES = [
     (lambda: check_gradient(sq, [1.0, 2.0], [2.0, 4.0]), TypeError,
      "sq() takes 1 positional argument but 2 were given. x is a list of 2, so f is called "
      "as f(*x); to check f of one array, pass np.asarray(x)."),
+    (lambda: check_jacobian(lambda x: np.array([1.0, np.nan]), X, np.eye(2)), ValueError,
+     "f returned nan at x; the function is not finite there"),
     # the claim
     (lambda: check_gradient(sq, X, np.ones(3)), ValueError,
      "grad has shape (3,) but x has shape (2,); a gradient has the shape of what it "
@@ -125,6 +127,11 @@ CASES = [
      ValueError, "bounds[0] must be laid out like x (a number, None, or the same "
                  "keys/entries); bounds[0]['W'] is missing."),
     (lambda: check_gradient(lambda p: 0.0, {"W": X}, {"W": X}, bounds=({"W": [0, 0, 0]}, 9)),
+     ValueError, "bounds[0]['W'] does not fit x's shape (2,): "),
+    (lambda: check_gradient(lambda p: 0.0, {"W": X}, {"W": X}, bounds=([0, 0], None)),
+     ValueError, "bounds[0] must be laid out like x (a number, None, or the same "
+                 "keys/entries); bounds[0]['W'] is missing."),
+    (lambda: check_gradient(lambda p: 0.0, {"W": X}, {"W": X}, bounds=({"W": "ab"}, None)),
      ValueError, "bounds[0]['W'] does not fit x's shape (2,): "),
     # vector checks
     (lambda: check_vjp(np.sin, X, X, cotangent=np.ones(3)), ValueError,

@@ -284,3 +284,29 @@ def test_quantized_probe_stays_inside_tight_bounds():
     check_gradient(lambda v: seen.append(v.copy()) or f(v), x, np.array([6.2, 8.4]),
                    bounds=(x - 0.01, x + 0.01))  # no room either way: to the lower bound
     assert np.allclose(seen[-1], x - 0.01)
+
+
+def test_a_harmless_warning_on_complex_input_keeps_complex_step():
+    import warnings
+
+    def f(v):
+        if np.iscomplexobj(v):
+            warnings.warn("complex input seen", UserWarning, stacklevel=2)
+        return np.sum(v ** 2)
+
+    with pytest.warns(UserWarning, match="complex input seen"):
+        result = check_gradient(f, X, 2 * X, method="complex")
+    assert result.method == "complex" and result.ok
+
+
+def test_kink_range_is_the_one_sided_slopes():
+    x = np.array([0.0, 1.0])
+    relu = lambda v: float(np.sum(np.maximum(v, 0) + 0.3 * v ** 2))  # noqa: E731
+    for claim, status in ((-0.5, "fail"), (0.0, "inconclusive"), (1.0, "inconclusive"),
+                          (1.5, "fail")):
+        result = check_gradient(relu, x, np.array([claim, 1.6]))
+        assert result.status == status, (claim, str(result))
+    absolute = lambda v: float(np.sum(np.abs(v)))  # noqa: E731
+    for claim, status in ((-1.5, "fail"), (-1.0, "inconclusive"), (0.0, "inconclusive"),
+                          (1.0, "inconclusive"), (1.5, "fail")):
+        assert check_gradient(absolute, x, np.array([claim, 1.0])).status == status, claim
