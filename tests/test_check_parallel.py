@@ -1,6 +1,7 @@
 """Full mode over any concurrent.futures.Executor: the serial check's numbers, bit for bit."""
 
 import multiprocessing
+import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -12,6 +13,21 @@ from gradlab import check_gradient
 from gradlab.check import parallel
 
 STATE = {"scale": 1.0}
+
+# Worker processes and a dask cluster take seconds to start: under mutation testing
+# (mutmut sets MUTANT_UNDER_TEST) the thread-pool tests below cover the same code
+slow_pools = pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
+                                reason="process pools and dask: too slow under mutmut")
+
+
+class Drifts:
+    """A value that changes when it is copied through pickle: a worker's copy differs."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce__(self):
+        return Drifts, (self.value + 1.0,)
 
 
 def scaled_loss(w):
@@ -54,6 +70,7 @@ def test_thread_pool_gives_the_serial_numbers(net_problem, inject):
     assert any("ThreadPoolExecutor" in n for n in par.notes)
 
 
+@slow_pools
 def test_process_pool_closure_over_the_caller_arrays(net_problem):
     # f and x travel together (cloudpickle): the worker's lambda reads the worker's copy
     # of net.params, which is the x it perturbs
@@ -76,6 +93,7 @@ def test_process_pool_closure_over_the_caller_arrays(net_problem):
         assert np.array_equal(before[k], net.params[k])
 
 
+@slow_pools
 def test_dask_executor_on_a_local_cluster(net_problem):
     distributed = pytest.importorskip("distributed")
     net, x, t = net_problem
@@ -119,3 +137,39 @@ def test_unpicklable_f_is_refused_with_the_fix(monkeypatch):
 def test_executor_must_be_one():
     with pytest.raises(TypeError, match="executor must be a concurrent.futures.Executor"):
         check_gradient(np.sum, np.ones(3), np.ones(3), executor="threads")
+
+
+def test_a_copy_that_behaves_differently_is_an_error():
+    drift = Drifts(1.0)
+    w = np.linspace(0.1, 1.0, parallel.MIN_ROWS)
+    with ThreadPoolExecutor(2) as pool, pytest.raises(ValueError, match=(
+            r"f at the worker's copy of x returned .* not .* as here: f depends on state "
+            r"that does not travel with f and x")):
+        check_gradient(lambda v: drift.value * float(np.sum(np.sin(v))), w, np.cos(w),
+                       executor=pool)
+
+
+def test_a_nondeterministic_f_is_not_checked_against_the_workers():
+    rng = np.random.default_rng(0)
+    w = np.linspace(0.1, 1.0, parallel.MIN_ROWS)
+    with ThreadPoolExecutor(2) as pool:
+        result = check_gradient(lambda v: float(np.sum(v)) + 1e-9 * rng.normal(), w,
+                                np.ones(w.size), executor=pool)
+    assert result.status in ("pass", "inconclusive")  # no "does not travel" error
+
+
+def test_tasks_follow_the_workers_and_split_the_rows(monkeypatch):
+    sizes = []
+    real = parallel.run_chunk
+
+    def spy(payload, rows, *rest):
+        sizes.append(len(rows))
+        return real(payload, rows, *rest)
+
+    monkeypatch.setattr(parallel, "run_chunk", spy)
+    w = np.linspace(0.1, 1.0, 100)
+    with ThreadPoolExecutor(3) as pool:
+        result = check_gradient(lambda v: float(np.sum(np.sin(v))), w, np.cos(w),
+                                executor=pool)
+    assert result.ok and sizes == [9] * 4 + [8] * 8  # 100 rows in 4 x 3 = 12 tasks
+    assert result.evaluations == 2 + 4 * 100 + 12
