@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradlab.conformance import run_checks, safeload
-from gradlab.conformance.discovery import choose, scan
-from gradlab.conformance.safeload import filter_statements
-from gradlab.conformance.targets import load_target
+from gradlab.conformance import run_checks
+from gradlab.conformance.loading import discover
+from gradlab.conformance.loading.safeload import filter_statements
+from gradlab.conformance.loading.targets import load_target
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = '"""A file that does not parse."""\n\ndef identity_function(x)\n    return x\n'
@@ -27,13 +27,11 @@ def import_state():
     # (re-importing jaxlib aborts), so it must not count among the modules to forget.
     import gradlab.reference  # noqa: F401
 
-    saved = (list(sys.path), list(sys.meta_path), set(sys.modules), dict(safeload.LOGS))
+    saved = (list(sys.path), list(sys.meta_path), set(sys.modules))
     yield
     sys.path[:], sys.meta_path[:] = saved[0], saved[1]
     for name in set(sys.modules) - saved[2]:
         del sys.modules[name]
-    safeload.LOGS.clear()
-    safeload.LOGS.update(saved[3])
 
 
 @pytest.fixture
@@ -97,9 +95,9 @@ def test_name_set_by_a_skipped_script_is_an_error_not_a_fail(tmp_path, import_st
 
 def test_book_layout_is_resolved_like_the_book(import_state):
     root = FIXTURES / "book_layout"
-    candidates, problems = scan(str(root))
-    assert problems == []
-    assert choose(candidates["TwoLayerNet"], str(root)).path.endswith("two_layer_net.py")
+    plan = discover("dir", str(root))
+    assert plan.problems == ()
+    assert plan.headline("TwoLayerNet").relpath == "ch04/two_layer_net.py"
     impl, records = load_target("dir", str(root))
     assert impl.origins["TwoLayerNet"] == "ch04/two_layer_net.py:12"
     assert impl.origins["numerical_gradient"] == "common/gradient.py:4"

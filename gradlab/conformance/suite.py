@@ -8,7 +8,7 @@ import threading
 import time
 
 from .harness import Failed, Harness, Missing
-from .implementation import ALIASES, OPTIONAL
+from .loading.implementation import ALIASES, OPTIONAL
 from .records import CheckTimeout, Outcome, Record
 from .registry import CHECKS
 

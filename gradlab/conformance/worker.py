@@ -70,9 +70,9 @@ def main(argv=None) -> int:
                    cpu_seconds=options.get("cpu_seconds"))
     import gradlab.reference  # noqa: F401  (JAX first: its import is not the target's time)
 
+    from .loading.targets import load_target
     from .oracle import enable_compilation_cache
     from .suite import _time_limit, run_checks
-    from .targets import load_target
 
     enable_compilation_cache()
     try:
