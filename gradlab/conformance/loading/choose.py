@@ -125,7 +125,7 @@ _REASONS = ("a network's methods use it", "more of the target's files import it 
 
 
 def _first(uses: list[Use], relpath) -> str:
-    use = min(uses, key=lambda u: (not u.in_class, u.how != "imports", u.path, u.line))
+    use = min(uses, key=lambda u: (not u.in_network, u.how != "imports", u.path, u.line))
     where = relpath(use.path) + (f":{use.line}" if use.cell is None
                                  else f" cell {use.cell}, line {use.line}")
     if use.how == "imports":
@@ -147,7 +147,7 @@ def roles(candidates: list[RawDef], uses: dict, relpath, where, forced: RawDef |
         us = uses.get(id(d), [])
         strong = [u for u in us if u.strong]
         rel = relpath(d.path)
-        return (any(u.in_class for u in strong), len({u.path for u in strong}),
+        return (any(u.in_network for u in strong), len({u.path for u in strong}),
                 version(d).rank, len({u.path for u in us if not u.strong}),
                 not d.path.endswith(".ipynb"), section(rel), d.alias == d.name,
                 -rel.count(os.sep), d.order)
@@ -161,10 +161,10 @@ def roles(candidates: list[RawDef], uses: dict, relpath, where, forced: RawDef |
         return next((r for r, x, y in zip(_REASONS, score(head), score(d), strict=True)
                      if x != y), "it comes first in file order (they are otherwise equal)")
 
-    if forced is not None:
-        note = "the definition this file's own namespace holds once it has run"
-    elif head_uses:
+    if head_uses:
         note = _first(head_uses, relpath)
+    elif forced is not None:
+        note = "what the file's namespace holds once it has run"
     elif not rest:
         note = "the only definition; the target's own code does not use it"
     else:

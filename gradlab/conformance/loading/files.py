@@ -147,11 +147,14 @@ def decode_source(data: bytes) -> str:
         raise SourceError("contains null bytes (a binary file, or text saved as UTF-16?): "
                           "not read")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        try:
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        except SyntaxError as exc:
+            if "invalid or missing encoding" not in str(exc):
+                raise SourceError(f"declares an encoding Python does not know ({exc}): "
+                                  f"not read") from None
+            encoding = "utf-8"  # no coding line, and the first lines are not UTF-8
         return data.decode(encoding)
-    except SyntaxError as exc:  # an unknown coding line
-        raise SourceError(f"declares an encoding Python does not know ({exc}): not read") \
-            from None
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"is not valid {exc.encoding} text (byte 0x{data[exc.start]:02x} at offset "

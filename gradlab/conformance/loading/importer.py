@@ -60,9 +60,11 @@ class _Finder(importlib.abc.MetaPathFinder):
             return None
         last = fullname.rpartition(".")[2]
         found = importer.resolver.find_in(last, list(path))
-        if found is None:
+        if found is None:  # (never None: that would let PathFinder load compiled files)
             compiled = importer.resolver.compiled_only(last, list(path))
-            raise ModuleNotFoundError(importer.no_source(fullname, compiled), name=fullname)
+            if compiled:
+                raise ImportError(importer.no_source(fullname, compiled), name=fullname)
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         return importer.spec(fullname, found)
 
 
@@ -153,22 +155,23 @@ class LearnerImporter:
 
     def _serve(self, importer, name, changes) -> None:
         top = name.partition(".")[0]
-        current = sys.modules.get(top)
-        if current is not None and not self._learner(current):
-            return  # already imported from elsewhere: never replaced
         search = self.search.get(importer, [])
-        found = self.resolver.find_top(name, search)
-        if found is None:
-            if self.resolver.serves(top):
-                compiled = self.resolver.compiled_only(top, search)
-                if compiled:
-                    raise ModuleNotFoundError(self.no_source(top, compiled), name=top)
-            elif self.resolver.find_in(top, search) is not None:
+        if not self.resolver.serves(top):
+            if self.resolver.find_in(top, search) is not None:
                 note = (f"the target's own {top!r} has the name of a module of the standard "
                         f"library or of verify's packages: imports of {top!r} get that module "
                         f"(rename the file to use yours)")
                 if note not in self.logs[importer].notes:
                     self.logs[importer].notes.append(note)
+            return
+        current = sys.modules.get(top)
+        if current is not None and not self._learner(current):
+            return  # already imported from elsewhere: never replaced
+        found = self.resolver.find_top(name, search)
+        if found is None:
+            compiled = self.resolver.compiled_only(top, search)
+            if compiled:
+                raise ImportError(self.no_source(top, compiled), name=top)
             return
         self._provide(top, found, changes)
 

@@ -28,14 +28,14 @@ from .sources import Chunk, Source
 from .syntax import parse
 
 __all__ = ["module_search_path", "find_module", "discover_module", "load_module",
-           "namespace_definitions"]
+           "namespace_definitions", "pth_paths"]
 
 _NOT_USER = frozenset({"numpy", "jax", "jaxlib", "builtins", "math", "scipy", "torch",
                        "functools", "operator"})
 _EXTENSIONS = (".py", ".so", ".pyd")
 
 
-def _pth_paths(folder: str) -> list[str]:
+def pth_paths(folder: str) -> list[str]:
     """The folders a site folder's ``.pth`` files add (their ``import`` lines are not run)."""
     found = []
     try:
@@ -66,7 +66,7 @@ def module_search_path(cwd: str | None = None, environ=None) -> list[str]:
     if site.ENABLE_USER_SITE:
         sites.append(site.getusersitepackages())
     for folder in sites:
-        entries += [folder, *_pth_paths(folder)]
+        entries += [folder, *pth_paths(folder)]
     return [e for e in dict.fromkeys(entries) if os.path.isdir(e)]
 
 

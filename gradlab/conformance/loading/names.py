@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BookName", "BOOK_NAMES", "ALIASES", "CANONICAL", "OPTIONAL", "KINDS",
-           "canonical_name", "alias_rank", "kind_of", "fold"]
+__all__ = ["BookName", "BOOK_NAMES", "ALIASES", "CANONICAL", "OPTIONAL", "KINDS", "NETWORKS",
+           "NETWORK_METHODS", "canonical_name", "alias_rank", "kind_of", "fold"]
 
 KINDS = ("function", "class")
 
@@ -84,6 +84,13 @@ BOOK_NAMES: tuple[BookName, ...] = (
 )
 """Every book name, in the book's order."""
 
+NETWORKS = frozenset({"SimpleNet", "TwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend",
+                      "SimpleConvNet"})
+"""The book's networks (a class using a definition makes that definition the one the
+learner's code relies on)."""
+NETWORK_METHODS = frozenset({"predict", "loss", "gradient", "accuracy"})
+"""Methods that make a learner's own class a network."""
+
 BY_NAME = {b.name: b for b in BOOK_NAMES}
 ALIASES: dict[str, tuple[str, ...]] = {b.name: b.spellings for b in BOOK_NAMES}
 """Book name -> the spellings accepted for it, preferred first."""
@@ -112,10 +119,10 @@ def canonical_name(spelling: str, kind: str | None = None) -> str | None:
 
     Examples
     --------
-    >>> canonical_name("crossEntropyError", "function"), canonical_name("Relu", "class")
-    ('cross_entropy_error', 'Relu')
-    >>> canonical_name("Relu", "function") is None
-    True
+    >>> canonical_name("crossEntropyError", "function")
+    'cross_entropy_error'
+    >>> canonical_name("Relu", "class"), canonical_name("Relu", "function")
+    ('Relu', 'relu')
     """
     if kind is None:
         matches = {t[spelling] for t in _EXACT.values() if spelling in t}

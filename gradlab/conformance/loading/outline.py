@@ -14,7 +14,7 @@ import ast
 import os
 from dataclasses import dataclass, field
 
-from .names import canonical_name
+from .names import NETWORK_METHODS, NETWORKS, canonical_name
 from .plan import MethodInfo, Param
 from .sources import Source
 
@@ -59,14 +59,16 @@ class Binding:
 @dataclass(frozen=True)
 class Ref:
     """A read of a name: in the top-level statement ``order``; ``in_body`` when inside a
-    ``def``/``class`` (runs when called), ``owner`` that def's or class's name."""
+    ``def``/``class`` (runs when called), ``owner`` that def's or class's name;
+    ``in_network`` when that class is a network (a book network, or a class with
+    ``predict``/``loss``/``gradient`` methods)."""
 
     order: int
     cell: int | None
     line: int
     in_body: bool
     owner: str | None = None
-    in_class: bool = False
+    in_network: bool = False
 
 
 @dataclass
@@ -255,15 +257,17 @@ class _Builder:
 
     def references(self, order, cell, stmt):
         owner = stmt.name if isinstance(stmt, _DEFS) else None
-        in_class = isinstance(stmt, ast.ClassDef)
+        in_network = isinstance(stmt, ast.ClassDef) and (
+            canonical_name(stmt.name, "class") in NETWORKS
+            or any(isinstance(f, _FUNCS) and f.name in NETWORK_METHODS for f in stmt.body))
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                ref = Ref(order, cell, node.lineno, owner is not None, owner, in_class)
+                ref = Ref(order, cell, node.lineno, owner is not None, owner, in_network)
                 self.out.refs.setdefault(node.id, []).append(ref)
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                 chain = _chain(node)
                 if chain:
-                    ref = Ref(order, cell, node.lineno, owner is not None, owner, in_class)
+                    ref = Ref(order, cell, node.lineno, owner is not None, owner, in_network)
                     self.out.chains.append((chain, ref))
 
     def path_change(self, stmt):

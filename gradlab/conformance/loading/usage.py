@@ -35,7 +35,7 @@ class Use:
     strong: bool
     how: str  # "imports" | "uses"
     owner: str | None = None
-    in_class: bool = False
+    in_network: bool = False
 
 
 class Graph:
@@ -137,7 +137,7 @@ class Graph:
             if b.how != "import":
                 return OTHER
             if b.attr is None:
-                return self.resolver.find_top(b.module, self.search_path(o)) or OTHER
+                return self.resolver.find(b.module, self.search_path(o)) or OTHER
             mod = self.module(o, b.module, b.level)
             found = self.lookup(mod, b.attr, seen) if mod is not None else None
             return OTHER if found is None else found
@@ -147,10 +147,10 @@ class Graph:
         """``id(RawDef)`` -> where the ``consumers`` (outlines) use it."""
         found: dict[int, list[Use]] = {}
 
-        def add(target, o, cell, line, strong, how, owner=None, in_class=False):
+        def add(target, o, cell, line, strong, how, owner=None, in_network=False):
             if isinstance(target, RawDef):
                 found.setdefault(id(target), []).append(
-                    Use(o.path, cell, line, strong, how, owner, in_class))
+                    Use(o.path, cell, line, strong, how, owner, in_network))
 
         for o in consumers:
             for b in o.imports:
@@ -164,7 +164,7 @@ class Graph:
                             target.path == o.path:
                         continue  # a definition reading its own name (recursion)
                     add(target, o, ref.cell, ref.line, ref.in_body, "uses", ref.owner,
-                        ref.in_class)
+                        ref.in_network)
             for chain, ref in o.chains:
                 target = self.meaning(o, chain[0], None if ref.in_body else ref.order)
                 for attr in chain[1:]:
@@ -172,5 +172,5 @@ class Graph:
                         break
                     target = self.lookup(target, attr)
                 add(target, o, ref.cell, ref.line, ref.in_body, "uses", ref.owner,
-                    ref.in_class)
+                    ref.in_network)
         return found
