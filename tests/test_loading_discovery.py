@@ -241,6 +241,15 @@ def test_a_file_target_holds_what_its_namespace_holds():
     assert plan.files == (str(target),) and plan.root == str(target.parent)
 
 
+def test_a_chapter_folder_target_follows_its_imports_out_to_common():
+    plan = discover("dir", str(LEARNERS / "chapters" / "ch04"))
+    assert roles(plan)["softmax"] == [("../common/functions.py:13", "headline")]
+    assert roles(plan)["cross_entropy_error"] == [("functions.py:9", "headline"),
+                                                  ("loss_demo.py:5", "progression")]
+    assert "step_function" not in roles(plan)  # common/ is read only where ch04 imports it
+    assert str(LEARNERS / "chapters" / "common" / "gradient.py") in plan.files
+
+
 def test_discovery_runs_and_imports_nothing(tmp_path):
     marker = tmp_path / "ran"
     write(tmp_path, {"learner/sneaky.py": (

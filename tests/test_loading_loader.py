@@ -94,6 +94,18 @@ def test_no_module_of_the_target_stays_in_sys_modules(tmp_path):
                for note in _logs(loaded)["net.py"].notes)
 
 
+def test_a_module_already_imported_is_never_replaced_by_the_targets(tmp_path, monkeypatch):
+    import types
+
+    already = types.ModuleType("helpers_xyz")
+    monkeypatch.setitem(sys.modules, "helpers_xyz", already)
+    write(tmp_path, {"helpers_xyz.py": "MINE = True\n", "numpy.py": "MINE = True\n",
+                     "net.py": "import helpers_xyz, numpy\n\ndef relu(x):\n"
+                               "    return helpers_xyz, numpy\n"})
+    plan, loaded = _load("dir", tmp_path)
+    assert _obj(plan, loaded, "net.py:3")(0) == (already, np)
+
+
 @pytest.mark.parametrize("target", ["lib", "."])
 def test_a_module_does_not_shadow_the_repositorys_package(tmp_path, target):
     write(tmp_path, {

@@ -81,20 +81,24 @@ class Area:
     def contains(self, path: str) -> bool:
         """True if ``path`` (symlinks resolved) lies under a root, through no skipped
         folder, and outside the interpreter's own library and site-packages."""
-        real = os.path.realpath(path)
-        if any(_under(real, d) for d in _interpreter_dirs()):
-            return False
-        for root in self.roots:
-            if _under(real, root):
-                parts = os.path.relpath(real, root).split(os.sep)[:-1]
-                folder = root
-                for part in parts:
-                    if part in ("", ".") or skipped_folder(folder, part):
-                        break
-                    folder = os.path.join(folder, part)
-                else:
-                    return True
+        return _contains(self.roots, path)
+
+
+@functools.lru_cache(maxsize=65536)
+def _contains(roots: tuple[str, ...], path: str) -> bool:
+    real = os.path.realpath(path)
+    if any(_under(real, d) for d in _interpreter_dirs()):
         return False
+    for root in roots:
+        if _under(real, root):
+            folder = root
+            for part in os.path.relpath(real, root).split(os.sep)[:-1]:
+                if part in ("", ".") or skipped_folder(folder, part):
+                    break
+                folder = os.path.join(folder, part)
+            else:
+                return True
+    return False
 
 
 def _kind(mode: int) -> str | None:

@@ -90,6 +90,8 @@ class Resolver:
         self.roots = tuple(os.path.abspath(r) for r in roots)
         self.protected = frozenset(protected)
         self._listing: dict[str, frozenset] = {}
+        self._search: dict[tuple, list[str]] = {}
+        self._found: dict[tuple, Found | None] = {}
 
     def serves(self, top: str) -> bool:
         """True if the top-level name ``top`` may come from the target."""
@@ -105,6 +107,12 @@ class Resolver:
 
     def search_path(self, importer: str, front=(), back=()) -> list[str]:
         """The folders searched for a top-level import in ``importer`` (in order)."""
+        key = (importer, tuple(front), tuple(back))
+        if key not in self._search:
+            self._search[key] = self._search_path(importer, front, back)
+        return self._search[key]
+
+    def _search_path(self, importer, front, back) -> list[str]:
         folder = os.path.dirname(os.path.abspath(importer))
         package = package_root(importer, self.area)
         ordered = [*front, folder, *([package] if package else []), *back,
@@ -130,6 +138,12 @@ class Resolver:
     def find_in(self, name: str, folders, want=()) -> Found | None:
         """Module ``name`` in ``folders`` (a search path, or a package's portions);
         ``want`` are the submodule names the import goes on to (``a.b.c``: ``b``, ``c``)."""
+        key = (name, tuple(folders), tuple(want))
+        if key not in self._found:
+            self._found[key] = self._find_in(name, folders, want)
+        return self._found[key]
+
+    def _find_in(self, name, folders, want) -> Found | None:
         hits, portions = self._in(name, folders)
         for hit in hits:
             if self._has(hit, list(want)):

@@ -15,10 +15,12 @@ import os
 from dataclasses import dataclass, field
 
 from .names import NETWORK_METHODS, NETWORKS, canonical_name
+from .paths import chain, static_path
 from .plan import MethodInfo, Param
+from .signatures import describe_def, source_text
 from .sources import Source
 
-__all__ = ["RawDef", "Binding", "Ref", "Outline", "outline", "names_in", "params_of"]
+__all__ = ["RawDef", "Binding", "Ref", "Outline", "outline"]
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -90,69 +92,6 @@ class Outline:
                       key=lambda b: b.order)
 
 
-def names_in(nodes) -> frozenset:
-    """Identifiers, attribute names and keyword names used anywhere in ``nodes``."""
-    found = set()
-    for top in nodes:
-        for node in ast.walk(top):
-            if isinstance(node, ast.Name):
-                found.add(node.id)
-            elif isinstance(node, ast.Attribute):
-                found.add(node.attr)
-            elif isinstance(node, ast.keyword) and node.arg:
-                found.add(node.arg)
-    return frozenset(found)
-
-
-def _text(text: str, node: ast.AST) -> str:
-    segment = ast.get_source_segment(text, node)
-    if segment is not None:
-        return segment
-    try:
-        return ast.unparse(node)
-    except (RecursionError, ValueError):
-        return "..."
-
-
-def params_of(args: ast.arguments, text: str, *, skip_first: bool = False) -> tuple:
-    """A signature as :class:`Param` s (``skip_first`` drops ``self``/``cls``)."""
-    positional = [(a, "positional_only") for a in args.posonlyargs] + \
-                 [(a, "positional_or_keyword") for a in args.args]
-    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    params = [Param(a.arg, kind, None if d is None else _text(text, d))
-              for (a, kind), d in zip(positional, defaults, strict=True)]
-    if skip_first and params:
-        params = params[1:]
-    if args.vararg:
-        params.append(Param(args.vararg.arg, "var_positional"))
-    params += [Param(a.arg, "keyword_only", None if d is None else _text(text, d))
-               for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
-    if args.kwarg:
-        params.append(Param(args.kwarg.arg, "var_keyword"))
-    return tuple(params)
-
-
-def _is_static(fn) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in fn.decorator_list)
-
-
-def _methods(node: ast.ClassDef, text: str) -> tuple:
-    return tuple(MethodInfo(f.name, f.lineno, params_of(f.args, text, skip_first=not _is_static(f)),
-                            names_in(f.body))
-                 for f in node.body if isinstance(f, _FUNCS))
-
-
-def _describe_def(node, text: str) -> dict:
-    if isinstance(node, ast.ClassDef):
-        methods = _methods(node, text)
-        init = next((m for m in methods if m.name == "__init__"), None)
-        return dict(params=init.params if init else (), methods=methods,
-                    names=names_in(node.body))
-    if isinstance(node, ast.Lambda):
-        return dict(params=params_of(node.args, text), names=names_in([node.body]))
-    return dict(params=params_of(node.args, text), names=names_in(node.body))
-
-
 class _Builder:
     def __init__(self, source: Source):
         self.out = Outline(source.path)
@@ -181,7 +120,7 @@ class _Builder:
         raw = None
         if name is not None:
             raw = RawDef(name, stmt.name, kind, cell, stmt.lineno, order, node=stmt,
-                         **_describe_def(stmt, text))
+                         **describe_def(stmt, text))
             self.out.definitions.append(raw)
         self.local_defs[stmt.name] = (stmt, text, raw)
         self.bind(stmt.name, Binding(order, cell, stmt.lineno, "def", definition=raw))
@@ -217,7 +156,7 @@ class _Builder:
                                          definition=raw))
             if target.id == "__all__" and stmt.value is not None:
                 self.out.all_names = _literal_strings(stmt.value)
-            value = _static_path(stmt.value, self.folder, self.env) if stmt.value else None
+            value = static_path(stmt.value, self.folder, self.env) if stmt.value else None
             if value is not None:
                 self.env[target.id] = value
 
@@ -228,8 +167,8 @@ class _Builder:
         if isinstance(value, ast.Lambda):
             name = canonical_name(spelled, "function")
             return name and RawDef(name, spelled, "function", cell, stmt.lineno, order,
-                                   node=value, refers_to=_text(text, value),
-                                   **_describe_def(value, text))
+                                   node=value, refers_to=source_text(text, value),
+                                   **describe_def(value, text))
         if not isinstance(value, ast.Name | ast.Attribute):
             return None
         local = self.local_defs.get(value.id) if isinstance(value, ast.Name) else None
@@ -241,9 +180,9 @@ class _Builder:
             return None
         if local is not None and local[2] is not None and local[2].name == name:
             return Binding(order, cell, stmt.lineno, "def", definition=local[2])
-        described = _describe_def(local[0], local[1]) if local else {}
+        described = describe_def(local[0], local[1]) if local else {}
         return RawDef(name, spelled, "alias", cell, stmt.lineno, order,
-                      refers_to=_text(text, value), node=local[0] if local else None,
+                      refers_to=source_text(text, value), node=local[0] if local else None,
                       **described)
 
     def other(self, order, cell, stmt):
@@ -265,16 +204,16 @@ class _Builder:
                 ref = Ref(order, cell, node.lineno, owner is not None, owner, in_network)
                 self.out.refs.setdefault(node.id, []).append(ref)
             elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-                chain = _chain(node)
-                if chain:
+                dotted = chain(node)
+                if dotted:
                     ref = Ref(order, cell, node.lineno, owner is not None, owner, in_network)
-                    self.out.chains.append((chain, ref))
+                    self.out.chains.append((dotted, ref))
 
     def path_change(self, stmt):
         for node in ast.walk(stmt) if isinstance(stmt, ast.If | ast.Try | ast.Expr) else ():
             call = node if isinstance(node, ast.Call) else None
             if call is None or not isinstance(call.func, ast.Attribute) or \
-                    _chain(call.func.value) != ("sys", "path"):
+                    chain(call.func.value) != ("sys", "path"):
                 continue
             method, args = call.func.attr, call.args
             if method == "append" and len(args) == 1:
@@ -287,7 +226,7 @@ class _Builder:
 
     def add(self, where: list, nodes) -> None:
         for node in nodes:
-            value = _static_path(node, self.folder, self.env)
+            value = static_path(node, self.folder, self.env)
             if value is not None:
                 where.append(value)
 
@@ -309,92 +248,10 @@ def _stored(stmt) -> list:
             and isinstance(n.ctx, ast.Store)]
 
 
-def _parents(node, folder, env, depth):
-    """``Path(__file__).parents[i]``."""
-    if isinstance(node.value, ast.Attribute) and node.value.attr == "parents" and \
-            isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
-        inner = _evaluate(node.value.value, folder, env, depth + 1)
-        if inner is not None:
-            inner = os.path.join(folder, inner)
-            for _ in range(node.slice.value + 1):
-                inner = os.path.dirname(inner)
-            return inner
-    return None
-
-
-def _chain(node) -> tuple | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return (node.id, *reversed(parts))
-
-
 def _literal_strings(node) -> tuple | None:
     if isinstance(node, ast.List | ast.Tuple) and all(
             isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts):
         return tuple(e.value for e in node.elts)
-    return None
-
-
-_PATH_FUNCS = {"dirname": os.path.dirname, "abspath": os.path.abspath,
-               "realpath": os.path.abspath, "normpath": os.path.normpath,
-               "expanduser": lambda p: p}
-_CONSTANTS = {("os", "pardir"): os.pardir, ("os", "curdir"): os.curdir,
-              ("os", "sep"): "/", ("os", "path", "pardir"): os.pardir}
-
-
-def _static_path(node, folder: str, env: dict) -> str | None:
-    """The folder an expression like ``os.path.join(os.path.dirname(__file__), '..')``
-    names, relative paths taken from the file's own folder (the book runs its scripts
-    from there), or None when it cannot be worked out without running code."""
-    value = _evaluate(node, folder, env, depth=0)
-    if not isinstance(value, str):
-        return None
-    return os.path.normpath(os.path.join(folder, value))
-
-
-def _evaluate(node, folder, env, depth):
-    if depth > 20 or node is None:
-        return None
-    ev = lambda n: _evaluate(n, folder, env, depth + 1)  # noqa: E731
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        return os.path.join(folder, "__file__") if node.id == "__file__" else env.get(node.id)
-    chain = _chain(node) if isinstance(node, ast.Attribute) else None
-    if chain in _CONSTANTS:
-        return _CONSTANTS[chain]
-    if isinstance(node, ast.Attribute) and node.attr == "parent":
-        inner = ev(node.value)
-        return None if inner is None else os.path.dirname(os.path.join(folder, inner))
-    if isinstance(node, ast.Subscript):
-        return _parents(node, folder, env, depth)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Div):
-        left, right = ev(node.left), ev(node.right)
-        if left is None or right is None:
-            return None
-        return left + right if isinstance(node.op, ast.Add) else os.path.join(left, right)
-    if not isinstance(node, ast.Call):
-        return None
-    func = _chain(node.func) if isinstance(node.func, ast.Attribute | ast.Name) else None
-    args = [ev(a) for a in node.args]
-    if func and func[-1] == "getcwd":
-        return folder
-    if None in args:
-        return None
-    if func and func[-1] == "join" and args:
-        return os.path.join(*args)
-    if func and func[-1] in _PATH_FUNCS and len(args) == 1:
-        return _PATH_FUNCS[func[-1]](os.path.join(folder, args[0]))
-    if func and func[-1] in ("str", "fspath", "Path", "PurePath") and len(args) == 1:
-        return args[0]
-    if isinstance(node.func, ast.Attribute) and node.func.attr in ("resolve", "absolute") \
-            and not args:
-        inner = ev(node.func.value)
-        return None if inner is None else os.path.abspath(os.path.join(folder, inner))
     return None
 
 

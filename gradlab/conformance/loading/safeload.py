@@ -41,6 +41,7 @@ import ast
 import linecache
 from dataclasses import dataclass, field
 
+from .signatures import source_text
 from .sources import Source, chunk_label
 
 __all__ = ["Failure", "FileLog", "filter_statements", "keep", "run_source"]
@@ -146,12 +147,7 @@ def describe(stmt: ast.stmt, text: str = "") -> str:
     if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
         return "if __name__ == '__main__': block"
     kind = {ast.For: "for loop", ast.While: "while loop", ast.With: "with block"}.get(type(stmt))
-    segment = ast.get_source_segment(text, stmt) if text else None
-    if segment is None:
-        try:
-            segment = ast.unparse(stmt)
-        except (RecursionError, ValueError):
-            segment = type(stmt).__name__
+    segment = source_text(text, stmt)
     first = segment.strip().splitlines()[0] if segment.strip() else type(stmt).__name__
     first = first if len(first) <= 60 else first[:57] + "..."
     return f"{kind}: {first}" if kind else first

@@ -46,6 +46,8 @@ class Graph:
         self.outlines: dict[str, Outline | None] = {}
         self.problems: dict[str, str] = {}  # path -> why it was not read
         self.sources = {}
+        self._modules: dict[tuple, Found | None] = {}
+        self._meanings: dict[tuple, object] = {}
 
     def outline(self, path: str) -> Outline | None:
         key = os.path.realpath(path)
@@ -75,9 +77,11 @@ class Graph:
         return self.resolver.search_path(o.path, o.path_front, o.path_back)
 
     def module(self, o: Outline, module: str, level: int) -> Found | None:
-        if level:
-            return self.resolver.relative(o.path, module, level)
-        return self.resolver.find(module, self.search_path(o))
+        key = (o.path, module, level)
+        if key not in self._modules:
+            self._modules[key] = self.resolver.relative(o.path, module, level) if level else \
+                self.resolver.find(module, self.search_path(o))
+        return self._modules[key]
 
     def exports(self, found: Found, name: str, seen=frozenset()) -> bool:
         """True if ``from <found> import *`` binds ``name``."""
@@ -123,6 +127,14 @@ class Graph:
     def meaning(self, o: Outline, name: str, before: int | None = None, seen=frozenset()):
         """What ``name`` means in file ``o``: at call time, or just before statement
         ``before``. A RawDef, a Found (a module), OTHER, or None (not bound)."""
+        if seen:
+            return self._meaning(o, name, before, seen)
+        key = (o.path, name, before)
+        if key not in self._meanings:
+            self._meanings[key] = self._meaning(o, name, before, seen)
+        return self._meanings[key]
+
+    def _meaning(self, o, name, before, seen):
         events = [b for b in [*o.bindings.get(name, ()), *o.stars]
                   if before is None or b.order < before]
         for b in sorted(events, key=lambda b: b.order, reverse=True):
