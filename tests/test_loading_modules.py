@@ -14,7 +14,7 @@ import pytest
 import gradlab
 from gradlab.conformance.loading import discover, load, resolve_target
 from gradlab.conformance.loading.modules import find_module, module_search_path, pth_paths
-from tests.loading_support import import_state, write  # noqa: F401
+from tests.loading_support import LEARNERS, import_state, write  # noqa: F401
 
 ROOT = Path(gradlab.__file__).resolve().parent.parent
 NETS = ("import numpy as np\nopen({marker!r}, 'a').write('imported ')\n\n"
@@ -113,3 +113,27 @@ def test_search_path_order_pth_files_and_editable_installs(tmp_path):
     assert find_module("addedmod", site)[0] == str(tmp_path / "added" / "addedmod.py")
     assert pth_paths(str(tmp_path / "site")) == [str(tmp_path / "added")]
     assert not marker.exists()  # a .pth file's import line is never run
+
+
+def test_targets_are_resolved_from_what_the_user_typed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, {"repo/ch04/net.py": "", "notes.ipynb": "{}", "notes.txt": ""})
+    assert resolve_target("repo") == ("dir", str(tmp_path / "repo"))
+    assert resolve_target("repo/ch04/net.py") == ("file", str(tmp_path / "repo/ch04/net.py"))
+    assert resolve_target("notes.ipynb") == ("notebook", str(tmp_path / "notes.ipynb"))
+    for typed, says in [("notes.txt", "neither a .py file, a notebook"),
+                        ("gone.py", "no such file or directory"),
+                        ("a-b", "not a file, a folder or a module name"),
+                        ("no_such_module_xyz", "no module named 'no_such_module_xyz'")]:
+        with pytest.raises(ValueError, match=says):
+            resolve_target(typed)
+
+
+def test_the_loading_package_imports_no_jax_and_no_hypothesis():
+    code = ("import sys, gradlab.conformance.loading as L\n"
+            "L.load(L.discover('dir', sys.argv[1]))\n"
+            "print(sorted({'jax', 'hypothesis', 'scipy', 'matplotlib'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code, str(LEARNERS / "flat_camel")],
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert out.strip() == "[]"

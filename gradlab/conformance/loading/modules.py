@@ -44,9 +44,9 @@ def pth_paths(folder: str) -> list[str]:
         return found
     for name in names:
         try:
-            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as fh:
-                lines = fh.read(100_000).splitlines()
-        except OSError:
+            lines = read_bytes(os.path.join(folder, name), None, 100_000).decode(
+                "utf-8", "replace").splitlines()
+        except SourceError:
             continue
         for line in lines:
             line = line.strip()

@@ -25,10 +25,14 @@ statements one at a time, in order, in the module's namespace, and only these:
 Everything else is skipped and listed: calls (``main()``, ``plt.show()``,
 ``sys.path.append(...)``), ``for``/``while`` loops, ``with`` blocks, ``if __name__ ==
 "__main__":`` blocks, assignments that call something (``x = np.arange(3)``),
-``del``, ``assert``, ``raise``, ``global``. A statement that raises is recorded (the
-exception, and the name for NameError and ImportError) and loading goes on. The
-names that skipped or failed statements would have set, and the names whose import
-failed, are listed per file, so a check that dies with NameError can say why.
+``del``, ``assert``, ``raise``, ``global`` — and an assignment or block that reads a
+name only a skipped (or failed) statement would have set (``train_size =
+x_train.shape[0]`` after a skipped ``load_mnist()``), which could only fail.
+
+A statement that raises is recorded (the exception, and the name for NameError and
+ImportError) and loading goes on. The names that skipped or failed statements would
+have set, and the names whose import failed, are listed per file, so that a check
+that later dies with NameError can say which of the two it was.
 
 This is a convenience, not a boundary: what runs can do anything Python can. The
 executor's sandbox is what contains it.

@@ -11,7 +11,7 @@ from .implementation import Implementation
 from .loader import Loaded
 from .plan import Discovery
 
-__all__ = ["load_target", "load_records"]
+__all__ = ["load_target", "load_records", "implementation"]
 
 
 def _origin(d, others: int) -> str:
