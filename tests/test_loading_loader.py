@@ -251,3 +251,14 @@ def test_what_is_run_and_what_is_skipped(tmp_path):
     assert "for loop: for i in range(3):" in log.skipped[1]
     assert log.skipped[2] == "line 11: if __name__ == '__main__': block"
     assert {"i", "x", "fh"} <= log.script_names and log.definitions == 2
+
+
+def test_a_file_sees_itself_in_sys_modules_while_it_runs(tmp_path):
+    write(tmp_path, {"cfg.py": "from __future__ import annotations\nimport sys\n"
+                               "from dataclasses import dataclass, KW_ONLY\n\n"
+                               "@dataclass\nclass SimpleNet:\n    _: KW_ONLY\n    size: int = 3\n"
+                               "\nSELF = sys.modules[__name__]\n"})
+    plan, loaded = _load("dir", tmp_path)
+    net_class = _obj(plan, loaded, "cfg.py:6")
+    assert net_class(size=4).size == 4
+    assert net_class.__module__ not in sys.modules  # and gone once it has run

@@ -88,6 +88,14 @@ def test_a_cell_that_does_not_parse_loses_that_cell_only(tmp_path):
     assert len(load(plan).objects) == 2
 
 
+def test_a_notebook_target_with_a_bad_cell_is_a_warning_not_an_error(tmp_path):
+    write(tmp_path, {"nb.ipynb": notebook(("code", "def relu(x)\n"), ("code", "def sigmoid(x):\n"
+                                                                            "    return x\n"))})
+    plan = discover("notebook", str(tmp_path / "nb.ipynb"))
+    assert [p.severity for p in plan.problems] == ["warn"]
+    assert [d.where() for d in plan.definitions] == ["nb.ipynb cell 2, line 1"]
+
+
 def test_nbformat_3_notebooks_are_read(tmp_path):
     write(tmp_path, {"old.ipynb": notebook(("markdown", "old"), ("code", "def relu(x):\n"
                                                                         "    return x\n"),

@@ -73,8 +73,8 @@ def discover_files(kind: str, target: str, label: str | None = None) -> Discover
     elif consumers:
         forced = _namespace(graph, consumers[0])
         candidates += [d for d in forced.values() if all(d is not c for c in candidates)]
-    for path, message in graph.problems.items():
-        severe = kind != "dir" and os.path.realpath(path) == os.path.realpath(target)
+    for path, (message, unread) in graph.problems.items():
+        severe = unread and kind != "dir" and os.path.realpath(path) == os.path.realpath(target)
         problems.append(Problem(rel(path), "error" if severe else "warn", message))
     definitions = _definitions(candidates, uses, forced, root)
     files = tuple(dict.fromkeys(d.path for d in definitions)) if kind == "dir" else (

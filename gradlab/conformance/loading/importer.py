@@ -11,7 +11,9 @@ The target's modules stand in ``sys.modules`` only while an import of the target
 code runs; afterwards the names they took are given back, so nothing the judge or
 NumPy imports later can pick up a learner's ``fractions.py`` or ``hypothesis.py``.
 The target's folders are never put on ``sys.path``: modules are served from ``.py``
-source only, never from a ``.pyc`` without source or a compiled extension.
+source only, never from a ``.pyc`` without source or a compiled extension. (Only the
+``import`` statement and ``__import__`` are served; ``importlib.import_module`` called by
+the target's code finds none of its modules.)
 """
 
 from __future__ import annotations
@@ -235,12 +237,21 @@ class LearnerImporter:
                 pass  # (the package's __init__ failed: load the file on its own)
             finally:
                 self._restore(changes)
-        module = importlib.util.module_from_spec(self.spec(name or _private(path), found))
-        self.run(module, found)
+        if not name or (name in sys.modules and not self._learner(sys.modules[name])):
+            name = _private(path)
+        module = importlib.util.module_from_spec(self.spec(name, found))
+        changes = {}
+        try:  # in sys.modules while it runs, as Python does (dataclasses, typing look there)
+            self._install(name, module, changes)
+            self.run(module, found)
+        finally:
+            self._restore(changes)
         return module
 
 
 def _private(path: str) -> str:
+    """A module name no import can reach (and no package: relative imports fail as in a
+    script run directly)."""
     stem = os.path.splitext(os.path.basename(path))[0]
     safe = "".join(c if c.isalnum() or c == "_" else "_" for c in stem)
-    return f"__gradlab_target__.{safe}"
+    return f"_gradlab_target_{safe}"

@@ -44,32 +44,28 @@ class Graph:
     def __init__(self, resolver: Resolver, area: Area):
         self.resolver, self.area = resolver, area
         self.outlines: dict[str, Outline | None] = {}
-        self.problems: dict[str, str] = {}  # path -> why it was not read
-        self.sources = {}
+        self.problems: dict[str, tuple[str, bool]] = {}  # path -> (message, file not read)
         self._modules: dict[tuple, Found | None] = {}
         self._meanings: dict[tuple, object] = {}
 
     def outline(self, path: str) -> Outline | None:
+        """The outline of a file (read once), or None if it cannot be read."""
         key = os.path.realpath(path)
         if key not in self.outlines:
             self.outlines[key] = None  # (a file importing itself must not loop)
             try:
                 source = read(path, self.area)
             except SourceError as exc:
-                self.problems[path] = str(exc)
+                self.problems[path] = (str(exc), True)
                 return None
             except OSError as exc:  # vanished between the walk and the read
-                self.problems[path] = f"not readable ({exc.strerror}): not read"
+                self.problems[path] = (f"not readable ({exc.strerror}): not read", True)
                 return None
-            self.sources[key] = source
             result = outline(source)
             bad = uncompilable(source.chunks, path)
-            if bad:
-                result.definitions = [d for d in result.definitions
-                                      if (d.cell, d.line) not in bad]
-                self.problems[path] = "; ".join(bad.values())
-            if source.problems:
-                self.problems[path] = "; ".join(source.problems)
+            result.definitions = [d for d in result.definitions if (d.cell, d.line) not in bad]
+            if bad or source.problems:
+                self.problems[path] = ("; ".join([*source.problems, *bad.values()]), False)
             self.outlines[key] = result
         return self.outlines[key]
 
