@@ -284,3 +284,23 @@ def test_a_missing_target_is_one_error(tmp_path):
         ("error", "no such file or directory")]
     with pytest.raises(ValueError, match="kind must be"):
         discover("folder", str(tmp_path))
+
+
+def test_an_early_version_a_network_still_uses_is_an_alternative_that_says_so(tmp_path):
+    write(tmp_path, {"ch3/softmax_function.py": STABLE.replace("axis=-1, keepdims=True", ""),
+                     "common/functions.py": STABLE,
+                     "ch4/simple_net.py": "import sys, os\nsys.path.append(os.pardir)\n"
+                                          "from ch3.softmax_function import softmax\n\n"
+                                          "class SimpleNet:\n    def loss(self, x):\n"
+                                          "        return softmax(x)\n",
+                     "ch4/two_layer_net.py": "import sys, os\nsys.path.append(os.pardir)\n"
+                                             "from common.functions import softmax\n\n"
+                                             "class TwoLayerNet:\n    def predict(self, x):\n"
+                                             "        return softmax(x)\n",
+                     "ch3/__init__.py": ""})
+    plan = discover("dir", str(tmp_path))
+    head, used = plan.of("softmax")
+    assert (head.relpath, used.relpath, used.role) == ("common/functions.py",
+                                                       "ch3/softmax_function.py", "alternative")
+    assert used.note.startswith("used by SimpleNet in ch4/simple_net.py:7 (and 1 other place(s)): "
+                                "§3.5.2's softmax")

@@ -8,8 +8,10 @@ more complete version); then a ``.py`` file over a notebook; then the latest
 section. Earlier versions from the book's own progression —
 §3.5.1's naive softmax, §3.2.2's scalar step function, §4.2.2's one-sample
 cross-entropy, §4.3.1's bad numerical_diff, §4.4's 1-D gradient — are given the
-role "progression" when a more complete version is the headline: the checks report
-them without failing the name. Every choice carries a note that says why.
+role "progression" when a more complete version is the headline and no import or
+function of the target uses them: the checks report them without failing the name.
+(One that the target's code still uses is an "alternative" whose note names the
+version.) Every choice carries a note that says why.
 """
 
 from __future__ import annotations
@@ -174,8 +176,11 @@ def roles(candidates: list[RawDef], uses: dict, relpath, where, forced: RawDef |
     head_rank = version(head).rank
     for d in rest:
         v, us = version(d), uses.get(id(d), [])
-        if v.note and v.rank < head_rank:
+        if v.note and v.rank < head_rank and not any(u.strong for u in us):
             out.append((d, "progression", f"{v.note}; the headline is {where(head)}"))
+        elif v.note and v.rank < head_rank:  # an early version the target's code still uses
+            out.append((d, "alternative", f"{_first(us, relpath)}: {v.note}; the headline is "
+                                          f"{where(head)}"))
         elif d.path == head.path and d.order < head.order:
             out.append((d, "alternative", f"redefined later in the same file (at "
                                           f"{where(head)}): Python keeps the last one"))
