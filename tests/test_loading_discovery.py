@@ -304,3 +304,14 @@ def test_an_early_version_a_network_still_uses_is_an_alternative_that_says_so(tm
                                                        "ch3/softmax_function.py", "alternative")
     assert used.note.startswith("used by SimpleNet in ch4/simple_net.py:7 (and 1 other place(s)): "
                                 "§3.5.2's softmax")
+
+
+def test_private_helpers_are_not_taken_for_book_names(tmp_path):
+    write(tmp_path, {"helpers.py": "def _step(x):\n    return x\n\ndef _softmax(x):\n"
+                                   "    return x\n\ndef _numerical_gradient_no_batch(f, x):\n"
+                                   "    return x\n\ndef Cross_Entropy_Error(y, t):\n"
+                                   "    return y\n"})
+    plan = discover("dir", str(tmp_path))
+    assert [(d.name, d.alias) for d in plan.definitions] == [
+        ("cross_entropy_error", "Cross_Entropy_Error"),
+        ("numerical_gradient_1d", "_numerical_gradient_no_batch")]  # the book's own spelling

@@ -100,8 +100,11 @@ OPTIONAL = frozenset(b.name for b in BOOK_NAMES if b.optional)
 
 
 def fold(spelling: str) -> str:
-    """A spelling without case and underscores (``crossEntropyError`` -> ``crossentropyerror``)."""
-    return spelling.replace("_", "").lower()
+    """A spelling without case and inner underscores (``crossEntropyError`` and
+    ``Cross_Entropy_Error`` -> ``crossentropyerror``). Leading underscores stay: a
+    private helper ``_step`` is not the book's ``step``."""
+    bare = spelling.lstrip("_")
+    return spelling[:len(spelling) - len(bare)] + bare.replace("_", "").lower()
 
 
 _EXACT = {kind: {s: b.name for b in BOOK_NAMES if b.kind == kind for s in b.spellings}
