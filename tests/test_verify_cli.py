@@ -64,7 +64,7 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
     folder = tmp_path / "learner"
     shutil.copytree(FIXTURES / "misbehaving", folder)
     (folder / "broken.py").write_text(BROKEN)
-    records = run_target("dir", str(folder), "learner", quick=True, timeout=1.0, grace=1.0)
+    records = run_target("dir", str(folder), "learner", quick=True, timeout=1.0)
     status = {}
     for r in records:
         status.setdefault(r.function, set()).add(r.status)
@@ -72,19 +72,21 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
                      "step_function"):
         assert status[function] == {"pass"}, function
     messages = {r.check: r.message for r in records}
-    assert status["relu"] == {"error"} and "timed out" in messages["relu.values"]
+    assert status["relu"] == {"error"} and "timed out after 1 s" in messages["relu.values"]
     stubborn = next(r for r in records if r.function == "relu_grad" and r.status == "error")
-    assert "worker was killed" in stubborn.message
+    assert "executor was stopped" in stubborn.message  # it swallows every exception
     rest = next(r for r in records if r.check == "relu_grad.at_zero")
     assert rest.status == "error" and rest.message.startswith("not run")
     dead = next(r for r in records if r.function == "sigmoid_grad")
-    assert dead.status == "error" and "worker died (exit code 3" in dead.message
+    assert dead.status == "error" and "executor died" in dead.message \
+        and "exit code 3" in dead.message
     assert any(r.status == "warn" and "SyntaxError" in r.message for r in records)
-    guarded = {"identity_function": "network access is disabled",
-               "numerical_diff": "input() is disabled", "gradient_descent": "MemoryError"}
-    for function, text in guarded.items():
+    # the operating system answers: no route anywhere, no one typing, no memory
+    refused = {"identity_function": "URLError", "numerical_diff": "EOFError",
+               "gradient_descent": "MemoryError"}
+    for function, text in refused.items():
         failed = [r for r in records if r.function == function and r.status == "fail"]
-        assert failed and text in failed[0].message, function
+        assert failed and text in failed[0].message, (function, failed)
     assert status["TwoLayerNet"] == {"skip"}
 
 
@@ -101,7 +103,7 @@ def test_a_thread_left_running_by_the_target_does_not_hang_verify(tmp_path):
 
     def verify():
         done.append(run_target("file", str(tmp_path / "threads.py"), "threads.py",
-                               quick=True, timeout=5.0, grace=2.0))
+                               quick=True, timeout=5.0))
 
     import threading
 

@@ -30,7 +30,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--examples", type=int, default=None, metavar="N",
                         help="hypothesis examples per search (default 20)")
     parser.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                        help="time limit of one check (default 15)")
+                        help="time limit of one call into the checked code (default 15)")
+    parser.add_argument("--require-sandbox", action="store_true",
+                        help="refuse to check a target unless every protection of the OS "
+                             "sandbox is in force (for graders)")
+    parser.add_argument("--isolation", choices=("sandbox", "process"), default="sandbox",
+                        help=argparse.SUPPRESS)  # debugging: measure what the sandbox costs
     parser.set_defaults(handler=run)
     return parser
 
@@ -70,23 +75,15 @@ def run(args) -> int:
         print(f"gradlab verify: error: {exc}", file=sys.stderr)
         return 2
     from gradlab.conformance.report import exit_code, format_report, json_records
+    from gradlab.conformance.runner import run_target
 
-    if not resolved:  # (workers turn the cache on themselves)
-        from gradlab.conformance.oracle import enable_compilation_cache
-
-        enable_compilation_cache()
-
-    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout)
-    if not resolved:
-        from gradlab.conformance import gradlab_implementation, run_checks
-
-        records = run_checks(gradlab_implementation(), **options)
-    else:
-        from gradlab.conformance.runner import run_target
-
-        records = []
-        for (kind, where), label in zip(resolved, args.targets, strict=True):
-            records += run_target(kind, where, label, **options)
+    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout,
+                   isolation=args.isolation, require_sandbox=args.require_sandbox)
+    targets = resolved or [("module", "gradlab")]
+    labels = args.targets or ["gradlab"]
+    records = []
+    for (kind, where), label in zip(targets, labels, strict=True):
+        records += run_target(kind, where, label, **options)
     # with --json -, stdout carries the JSON alone and the table goes to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     print(format_report(records, verbose=args.verbose), file=out)
