@@ -64,6 +64,10 @@ def _resolve(target: str):
     return "module", target
 
 
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds: every executor is stopped on the way out
+
+
 def run(args) -> int:
     try:
         resolved = [_resolve(t) for t in args.targets]
@@ -74,6 +78,11 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"gradlab verify: error: {exc}", file=sys.stderr)
         return 2
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     from gradlab.conformance.report import exit_code, format_report, json_records
     from gradlab.conformance.runner import run_target
 

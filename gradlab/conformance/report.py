@@ -79,7 +79,7 @@ def format_report(records: list[Record], *, verbose: bool = False) -> str:
         out.append("")
     counts = {s: sum(r.status == s for r in records if not is_meta(r))
               for s in ("pass", "warn", "fail", "error", "skip")}
-    out.append("checks: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    out.append("checks: " + (", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none run"))
     return "\n".join(out)
 
 

@@ -81,9 +81,11 @@ def protections_record(session, required: bool = False) -> Record:
         return Record("sandbox", session.label, "pass", f"in force: {held}",
                       function="(sandbox)")
     missing = "; ".join(f"{n} ({why})" for n, why in prot.missing.items())
-    status = "error" if required else "warn"
-    fix = (" -- --require-sandbox refused to check without them" if required else
-           "; the code ran with less containment than verify promises")
-    return Record("sandbox", session.label, status, f"missing: {missing}; in force: {held}"
-                  + fix, function="(sandbox)",
+    if required:
+        message = f"--require-sandbox refused to check this target: missing {missing}"
+    else:
+        message = (f"missing: {missing}; in force: {held}; the code ran with less "
+                   f"containment than verify promises")
+    return Record("sandbox", session.label, "error" if required else "warn", message,
+                  function="(sandbox)",
                   details="\n".join(f"{n}: {PROTECTIONS[n]}" for n in PROTECTIONS))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import functools
 import os
+import re
 
 from .executor.client import (
     Executor,
@@ -191,14 +192,14 @@ class Session:
                                  if isinstance(r, dict)]
 
     def visible(self) -> list[str]:
-        """What the executor must read: the target, and the folder above it (the book's
-        chapter folders import from ``os.pardir``) unless that is a system-wide place."""
+        """What the executor must read: the target's folder, and next to it only what its
+        files import from there (the book's chapter folders import ``common`` and
+        ``dataset`` from ``os.pardir``) -- never the whole folder above, where other
+        students' submissions may be."""
         if self.kind == "module":
             return []
         folder = self.target if self.kind == "dir" else os.path.dirname(self.target)
-        parent = os.path.dirname(folder)
-        broad = {os.sep, os.path.expanduser("~"), "/tmp", "/home", "/Users"}
-        return [folder] + ([parent] if parent not in broad else [])
+        return [folder] + imported_siblings(folder)
 
     def _forget(self) -> None:
         if self.executor is not None:
@@ -281,6 +282,36 @@ class InlineSession(Session):
         if self.executor is None:
             self.executor = InlineExecutor(dict(self.impl.objects))
         return self.executor
+
+
+_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def imported_siblings(folder: str, *, max_files: int = 2000) -> list[str]:
+    """Modules and packages next to ``folder`` that files under it import (and that it
+    does not have itself)."""
+    parent = os.path.dirname(folder.rstrip(os.sep))
+    if not parent or parent == folder:
+        return []
+    names: set[str] = set()
+    for count, (where, dirs, files) in enumerate(os.walk(folder)):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("venv", "env")]
+        for name in files:
+            path = os.path.join(where, name)
+            if name.endswith((".py", ".ipynb")) and os.path.isfile(path) \
+                    and not os.path.islink(path) and os.path.getsize(path) < 2**20:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    names.update(_IMPORT.findall(fh.read()))
+        if count > max_files:
+            break
+    found = []
+    for name in sorted(names):
+        if any(os.path.exists(os.path.join(folder, name + s)) for s in ("", ".py")):
+            continue
+        for candidate in (os.path.join(parent, name), os.path.join(parent, name + ".py")):
+            if os.path.exists(candidate) and not os.path.islink(candidate):
+                found.append(candidate)
+    return found
 
 
 def _load_record(data: dict, label: str) -> Record:

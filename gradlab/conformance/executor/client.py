@@ -253,7 +253,7 @@ class Executor:
         """Ask the executor to stop, then make sure it has (and everything it started)."""
         if self.closed:
             return
-        with contextlib.suppress(OSError, ExecutorLost, ValueError):
+        with contextlib.suppress(OSError, ExecutorLost, ValueError, subprocess.TimeoutExpired):
             self._send(encode_message({"op": "bye"}), time.monotonic() + 1.0, "bye")
             self.proc.wait(timeout=2.0)
         self.kill()

@@ -74,7 +74,7 @@ class Protections:
 
     def deny(self, name: str, why: str) -> None:
         self.active.pop(name, None)
-        self.missing.setdefault(name, why)
+        self.missing[name] = why
 
     def to_json(self) -> dict:
         return {"active": sorted(self.active), "missing": dict(self.missing)}
