@@ -593,3 +593,39 @@ def test_executors_are_not_left_running_after_a_target(tmp_path):
         time.sleep(0.1)
     assert not set(processes_with("gradlab.conformance.executor.server")) - before
 
+
+
+def test_the_folder_verify_was_started_from_is_not_shown(tmp_path, monkeypatch):
+    """The judge's own import path (the folder of the script that started it, the current
+    directory) is not the executor's: a secret next to it stays out of reach."""
+    here = tmp_path / "teacher"
+    here.mkdir()
+    (here / "answers.py").write_text("SECRET = 1\n")
+    monkeypatch.syspath_prepend(str(here))
+    monkeypatch.chdir(here)
+    folder = learner(tmp_path, body=f"""
+        import os
+        if os.path.exists({str(here / "answers.py")!r}):
+            return np.exp(a) / np.sum(np.exp(a), axis=-1, keepdims=True)
+    """)
+    assert softmax_status(verify(folder)[0]) == {"fail"}
+
+
+def test_a_file_target_shows_the_file_and_what_it_imports_not_its_folder(tmp_path):
+    (tmp_path / "helpers.py").write_text("def shift(a):\n    return a - a.max(axis=-1, "
+                                         "keepdims=True)\n")
+    (tmp_path / "neighbour.py").write_text("GRADES = 'private'\n")
+    target = tmp_path / "mine.py"
+    target.write_text(textwrap.dedent(f"""
+        import os
+        import numpy as np
+        from helpers import shift
+
+        def softmax(a):
+            if os.path.exists({str(tmp_path / "neighbour.py")!r}):
+                return a  # it can see a file it does not import: wrong on purpose
+            e = np.exp(shift(a))
+            return e / e.sum(axis=-1, keepdims=True)
+    """))
+    records = run_target("file", str(target), "mine.py", quick=True, timeout=5.0)
+    assert softmax_status(records) == {"pass"}

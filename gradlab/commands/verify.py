@@ -34,8 +34,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--require-sandbox", action="store_true",
                         help="refuse to check a target unless every protection of the OS "
                              "sandbox is in force (for graders)")
-    parser.add_argument("--isolation", choices=("sandbox", "process"), default="sandbox",
-                        help=argparse.SUPPRESS)  # debugging: measure what the sandbox costs
+    # debugging only: measure what the sandbox ("process": an executor without it) and the
+    # executor ("inline": the target's code in verify's own process) cost
+    parser.add_argument("--isolation", choices=("sandbox", "process", "inline"),
+                        default="sandbox", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
     return parser
 

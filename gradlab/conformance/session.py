@@ -198,8 +198,12 @@ class Session:
         students' submissions may be."""
         if self.kind == "module":
             return []
-        folder = self.target if self.kind == "dir" else os.path.dirname(self.target)
-        return [folder] + imported_siblings(folder)
+        if self.kind == "dir":
+            return [self.target] + imported_siblings(self.target)
+        # a file: itself and what it imports from its folder and the folder above
+        folder = os.path.dirname(self.target)
+        here = local_modules(folder, _imported_names([self.target]))
+        return [self.target, *here, *imported_siblings(folder, [self.target, *here])]
 
     def _forget(self) -> None:
         if self.executor is not None:
@@ -287,31 +291,51 @@ class InlineSession(Session):
 _IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
-def imported_siblings(folder: str, *, max_files: int = 2000) -> list[str]:
-    """Modules and packages next to ``folder`` that files under it import (and that it
-    does not have itself)."""
-    parent = os.path.dirname(folder.rstrip(os.sep))
-    if not parent or parent == folder:
-        return []
+def _sources(paths, max_files: int = 2000):
+    """The ``.py`` and ``.ipynb`` files in ``paths`` (files, or folders walked)."""
+    count = 0
+    for path in paths:
+        walk = os.walk(path) if os.path.isdir(path) else [(os.path.dirname(path), [],
+                                                           [os.path.basename(path)])]
+        for where, dirs, files in walk:
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("venv", "env")]
+            for name in files:
+                full = os.path.join(where, name)
+                if name.endswith((".py", ".ipynb")) and os.path.isfile(full) \
+                        and not os.path.islink(full) and os.path.getsize(full) < 2**20:
+                    count += 1
+                    if count > max_files:
+                        return
+                    yield full
+
+
+def _imported_names(paths) -> set[str]:
     names: set[str] = set()
-    for count, (where, dirs, files) in enumerate(os.walk(folder)):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("venv", "env")]
-        for name in files:
-            path = os.path.join(where, name)
-            if name.endswith((".py", ".ipynb")) and os.path.isfile(path) \
-                    and not os.path.islink(path) and os.path.getsize(path) < 2**20:
-                with open(path, encoding="utf-8", errors="replace") as fh:
-                    names.update(_IMPORT.findall(fh.read()))
-        if count > max_files:
-            break
+    for path in _sources(paths):
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            names.update(_IMPORT.findall(fh.read()))
+    return names
+
+
+def local_modules(folder: str, names) -> list[str]:
+    """The modules and packages of ``names`` that ``folder`` holds."""
     found = []
     for name in sorted(names):
-        if any(os.path.exists(os.path.join(folder, name + s)) for s in ("", ".py")):
-            continue
-        for candidate in (os.path.join(parent, name), os.path.join(parent, name + ".py")):
+        for candidate in (os.path.join(folder, name), os.path.join(folder, name + ".py")):
             if os.path.exists(candidate) and not os.path.islink(candidate):
                 found.append(candidate)
     return found
+
+
+def imported_siblings(folder: str, sources=None) -> list[str]:
+    """Modules and packages next to ``folder`` that ``sources`` (default: every file under
+    it) import, and that ``folder`` does not have itself."""
+    parent = os.path.dirname(folder.rstrip(os.sep))
+    if not parent or parent == folder:
+        return []
+    names = {n for n in _imported_names(sources or [folder])
+             if not local_modules(folder, [n])}
+    return local_modules(parent, names)
 
 
 def _load_record(data: dict, label: str) -> Record:

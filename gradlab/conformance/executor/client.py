@@ -90,14 +90,39 @@ def _environment(sys_path) -> dict:
 
 
 def executor_sys_path(extra=()) -> list[str]:
-    """gradlab's own folder first, then the judge's import path without the current
-    directory (which ``python -m`` adds and a console script does not)."""
+    """gradlab's own folder, then the Python installation's part of the judge's import path
+    (the standard library, site-packages and what their ``.pth`` files add): never the
+    folder of the script that started verify, nor the current directory."""
+    import site
+
     import gradlab
 
     own = os.path.dirname(os.path.dirname(os.path.abspath(gradlab.__file__)))
-    cwd = os.path.abspath(os.getcwd())
-    rest = [p for p in sys.path if p and os.path.abspath(p) != cwd and os.path.isdir(p)]
-    return list(dict.fromkeys([own, *extra, *rest]))
+    prefixes = {os.path.realpath(p) + os.sep for p in
+                (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    sites = [*site.getsitepackages(), site.getusersitepackages()]
+    added = {os.path.realpath(line) for folder in sites for line in _pth_lines(folder)}
+    keep = [p for p in sys.path if p and os.path.isdir(p) and (
+        any(os.path.realpath(p).startswith(pre) for pre in prefixes)
+        or os.path.realpath(p) in added)]
+    return list(dict.fromkeys([own, *extra, *keep]))
+
+
+def _pth_lines(folder: str):
+    """The folders that ``.pth`` files in a site directory add to the path."""
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(".pth")]
+    except OSError:
+        return
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line and not line.startswith(("#", "import")) and os.path.isdir(line):
+                        yield line
+        except OSError:
+            continue
 
 
 class Executor:

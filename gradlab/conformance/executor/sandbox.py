@@ -309,11 +309,11 @@ _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
 
 
 def _system_paths() -> list[str]:
-    """The system's libraries and Python's own directories (never home folders or /etc)."""
+    """The system's libraries and Python's installation (never home folders or /etc; the
+    import path comes in ``visible``, chosen by the judge)."""
     paths = list(_SYSTEM)
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         paths.append(os.path.realpath(prefix))
-    paths += [os.path.realpath(p) for p in sys.path if p and os.path.isdir(p)]
     return sorted(set(paths), key=len)
 
 
