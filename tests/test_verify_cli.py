@@ -120,3 +120,33 @@ def test_json_to_stdout_is_pure_json(capsys, monkeypatch, tmp_path):
     captured = capsys.readouterr()
     assert json.loads(captured.out)[0]["status"] == "pass"
     assert "cross_entropy_error" in captured.err
+
+
+def test_a_module_target_is_found_the_same_way_however_verify_is_started(tmp_path):
+    """`gradlab verify mod` (a console script: no current directory on sys.path),
+    `python -m gradlab verify mod` (current directory on sys.path) and PYTHONPATH agree,
+    and the module is imported in the executor, not in verify."""
+    home = tmp_path / "code"
+    home.mkdir()
+    (home / "mymod.py").write_text(
+        "import numpy as np\n\n"
+        "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\n"
+        "def softmax(a):\n    return a\n")
+    script = Path(sys.executable).with_name("gradlab")
+    base = dict(os.environ, MPLBACKEND="Agg", GRADLAB_JAX_CACHE=str(tmp_path / "cache"))
+    base.pop("PYTHONPATH", None)
+    ways = [([sys.executable, "-m", "gradlab"], home, dict(base, PYTHONPATH=str(ROOT))),
+            ([sys.executable, "-m", "gradlab"], tmp_path,
+             dict(base, PYTHONPATH=os.pathsep.join([str(ROOT), str(home)])))]
+    if script.exists():
+        ways.append(([str(script)], home, base))
+    verdicts = []
+    for command, cwd, env in ways:
+        proc = subprocess.run([*command, "verify", "mymod", "--quick", "--json", "-"],
+                              capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        records = json.loads(proc.stdout)
+        verdicts.append({r["function"]: r["status"] for r in records
+                         if r["function"] in ("sigmoid", "softmax")})
+    assert verdicts[0]["sigmoid"] == "pass" and verdicts[0]["softmax"] == "fail"
+    assert all(v == verdicts[0] for v in verdicts), verdicts

@@ -52,12 +52,16 @@ def _resolve(target: str):
         return "file", os.path.abspath(target)
     if target.endswith(".py") or os.sep in target:
         raise ValueError(f"{target}: no such file or directory")
-    import importlib.util
+    import importlib.machinery
 
     if not all(part.isidentifier() for part in target.split(".")):
         raise ValueError(f"{target}: not a file, a directory or a module name")
+    # the current directory first, whether verify runs as a console script (which does not
+    # put it on sys.path) or as python -m (which does): the executor looks there too
+    search = [os.getcwd(), *(p for p in sys.path if p)]
     try:
-        found = importlib.util.find_spec(target.split(".")[0]) is not None
+        found = importlib.machinery.PathFinder.find_spec(target.split(".")[0], search) \
+            is not None
     except (ImportError, ValueError):
         found = False
     if not found:

@@ -164,7 +164,7 @@ class Session:
             raise ExecutorLost(f"verify gave up on this target after {MAX_RESTARTS} "
                                f"executor restarts")
         executor = Executor(isolation=self.isolation, visible=self.visible(),
-                            sys_path=executor_sys_path(), limits=self.limits)
+                            sys_path=executor_sys_path(self.module_path()), limits=self.limits)
         self.executor = executor
         self.protections = executor.protections
         try:
@@ -197,13 +197,37 @@ class Session:
         ``dataset`` from ``os.pardir``) -- never the whole folder above, where other
         students' submissions may be."""
         if self.kind == "module":
-            return []
+            home = self.module_home()
+            if home is None:
+                return []
+            folder, path = home
+            return [path, *imported_siblings(path, [path]), *local_modules(
+                folder, {n for n in _imported_names([path]) if n != self.target})]
         if self.kind == "dir":
             return [self.target] + imported_siblings(self.target)
         # a file: itself and what it imports from its folder and the folder above
         folder = os.path.dirname(self.target)
         here = local_modules(folder, _imported_names([self.target]))
         return [self.target, *here, *imported_siblings(folder, [self.target, *here])]
+
+    def module_home(self) -> tuple[str, str] | None:
+        """``(folder, path)`` of a module target found in the current directory or on
+        ``PYTHONPATH`` (looked for the same way however verify was started), or None when
+        it is installed (then the installation, always shown, holds it)."""
+        if self.kind != "module":
+            return None
+        top = self.target.split(".")[0]
+        for entry in [os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]:
+            folder = os.path.abspath(entry) if entry else ""
+            found = local_modules(folder, [top]) if os.path.isdir(folder) else []
+            if found:
+                return folder, found[0]
+        return None
+
+    def module_path(self) -> list[str]:
+        """The folder a module target is imported from, when it is not installed."""
+        home = self.module_home()
+        return [home[0]] if home else []
 
     def _forget(self) -> None:
         if self.executor is not None:

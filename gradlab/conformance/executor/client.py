@@ -147,6 +147,10 @@ class Executor:
         self.scratch = tempfile.mkdtemp(prefix="gradlab-verify-")
         self.sock, child = socket.socketpair()
         sys_path = list(sys_path or executor_sys_path())
+        broad = [p for p in visible if os.path.realpath(p) == os.sep]
+        if broad:
+            raise ValueError("the executor cannot be shown the whole filesystem ('/'); "
+                             "check a folder or file instead")
         options = {"fd": child.fileno(), "scratch": self.scratch, "sys_path": sys_path,
                    "visible": sorted({*visible, *sys_path}), "limits": asdict(limits),
                    "isolate": isolation == "sandbox"}
