@@ -91,9 +91,13 @@ class LayerNet:
                 x = layer.forward(x)
         return x
 
-    def predict(self, x, train_flg: bool = False):
-        """Scores (before softmax), shape ``(N, output_size)``; test mode unless ``train_flg``."""
-        return self._forward(x, train_flg)
+    def predict(self, x, train_flg: bool = False, *, reuse_masks: bool = False):
+        """Scores (before softmax), shape ``(N, output_size)``; test mode unless ``train_flg``.
+
+        ``reuse_masks=True`` (training mode) applies the dropout masks of the last training
+        forward again instead of drawing new ones, as finite differences need.
+        """
+        return self._forward(x, train_flg, reuse_masks)
 
     def _loss(self, x, t, train_flg: bool, reuse_masks: bool = False):
         y = self._forward(x, train_flg, reuse_masks)
@@ -102,9 +106,9 @@ class LayerNet:
             if self.weight_decay_lambda else 0.0
         return self.last_layer.forward(y, t) + decay
 
-    def loss(self, x, t, train_flg: bool = False):
+    def loss(self, x, t, train_flg: bool = False, *, reuse_masks: bool = False):
         """Softmax cross-entropy of ``predict(x)`` plus ``0.5 * lambda * sum(W**2)``."""
-        return self._loss(x, t, train_flg)
+        return self._loss(x, t, train_flg, reuse_masks)
 
     def accuracy(self, x, t) -> float:
         """Fraction of samples whose arg-max score is the target class (test mode)."""
@@ -142,13 +146,13 @@ class LayerNet:
     def _held_state(self, x, train: bool):
         dropouts = [v for v in self.layers.values() if isinstance(v, Dropout)]
         norms = [v for v in self.layers.values() if isinstance(v, BatchNormalization)]
-        if train and dropouts:
-            try:
-                self._forward(x, True, reuse_masks=True)
-            except (RuntimeError, ValueError):  # no masks yet, or for another shape
-                self._forward(x, True)
         saved = [(n.running_mean, n.running_var) for n in norms]
         try:
+            if train and dropouts:
+                try:
+                    self._forward(x, True, reuse_masks=True)
+                except (RuntimeError, ValueError):  # no masks yet, or for another shape
+                    self._forward(x, True)
             yield
         finally:
             for n, (mean, var) in zip(norms, saved, strict=True):

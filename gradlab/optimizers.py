@@ -60,8 +60,11 @@ def _checked(params, grads) -> dict:
 class _BookOptimizer:
     """The shared ``update``: validate, create the state lazily, apply the book's rule."""
 
+    _book_name = ""
+    """The book's class name, which selects the rule (so subclasses keep their parent's)."""
+
     def __init__(self, **hyper):
-        self._rule = book_rule(type(self).__name__)
+        self._rule = book_rule(self._book_name)
         for name, value in hyper.items():
             setattr(self, name, _hyperparameter(name, value))
         self._hyper = tuple(hyper)
@@ -115,6 +118,8 @@ class SGD(_BookOptimizer):
     True
     """
 
+    _book_name = "SGD"
+
     def __init__(self, lr: float = 0.01):
         super().__init__(lr=lr)
 
@@ -130,6 +135,8 @@ class Momentum(_BookOptimizer):
     >>> np.allclose(params["W"], 1.0 - 0.1 - (0.5 * 0.1 + 0.1))
     True
     """
+
+    _book_name = "Momentum"
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9):
         super().__init__(lr=lr, momentum=momentum)
@@ -154,6 +161,8 @@ class Nesterov(_BookOptimizer):
     True
     """
 
+    _book_name = "Nesterov"
+
     def __init__(self, lr: float = 0.01, momentum: float = 0.9):
         super().__init__(lr=lr, momentum=momentum)
 
@@ -169,6 +178,8 @@ class AdaGrad(_BookOptimizer):
     True
     """
 
+    _book_name = "AdaGrad"
+
     def __init__(self, lr: float = 0.01):
         super().__init__(lr=lr)
 
@@ -183,6 +194,8 @@ class RMSprop(_BookOptimizer):
     >>> np.allclose(params["W"], 1.0 - 0.1 * 2.0 / (np.sqrt(0.25 * 4.0) + 1e-7))
     True
     """
+
+    _book_name = "RMSprop"
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99):
         super().__init__(lr=lr, decay_rate=decay_rate)
@@ -206,6 +219,8 @@ class Adam(_BookOptimizer):
     >>> np.allclose(params["W"], 0.9, atol=1e-6)
     True
     """
+
+    _book_name = "Adam"
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999):
         super().__init__(lr=lr, beta1=beta1, beta2=beta2)
