@@ -268,3 +268,15 @@ LAYER_ERRORS = [
 def test_validation_messages(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+CHAPTER5_7_NAMES = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout",
+                    "BatchNormalization", "Convolution", "Pooling", "im2col", "col2im",
+                    "conv_output_size", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop",
+                    "Adam", "LayerTwoLayerNet", "MultiLayerNet", "MultiLayerNetExtend",
+                    "SimpleConvNet"]
+
+
+@pytest.mark.parametrize("name", CHAPTER5_7_NAMES)
+def test_chapter5_7_names_are_exported(name):
+    assert name in gl.__all__ and callable(getattr(gl, name))
