@@ -30,7 +30,14 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--examples", type=int, default=None, metavar="N",
                         help="hypothesis examples per search (default 20)")
     parser.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                        help="time limit of one check (default 15)")
+                        help="time limit of one call into the checked code (default 15)")
+    parser.add_argument("--require-sandbox", action="store_true",
+                        help="refuse to check a target unless every protection of the OS "
+                             "sandbox is in force (for graders)")
+    # debugging only: measure what the sandbox ("process": an executor without it) and the
+    # executor ("inline": the target's code in verify's own process) cost
+    parser.add_argument("--isolation", choices=("sandbox", "process", "inline"),
+                        default="sandbox", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
     return parser
 
@@ -45,18 +52,26 @@ def _resolve(target: str):
         return "file", os.path.abspath(target)
     if target.endswith(".py") or os.sep in target:
         raise ValueError(f"{target}: no such file or directory")
-    import importlib.util
+    import importlib.machinery
 
     if not all(part.isidentifier() for part in target.split(".")):
         raise ValueError(f"{target}: not a file, a directory or a module name")
+    # the current directory first, whether verify runs as a console script (which does not
+    # put it on sys.path) or as python -m (which does): the executor looks there too
+    search = [os.getcwd(), *(p for p in sys.path if p)]
     try:
-        found = importlib.util.find_spec(target.split(".")[0]) is not None
+        found = importlib.machinery.PathFinder.find_spec(target.split(".")[0], search) \
+            is not None
     except (ImportError, ValueError):
         found = False
     if not found:
         raise ValueError(f"{target}: no such file or directory, and no importable module "
                          f"of that name")
     return "module", target
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds: every executor is stopped on the way out
 
 
 def run(args) -> int:
@@ -69,24 +84,21 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"gradlab verify: error: {exc}", file=sys.stderr)
         return 2
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     from gradlab.conformance.report import exit_code, format_report, json_records
+    from gradlab.conformance.runner import run_target
 
-    if not resolved:  # (workers turn the cache on themselves)
-        from gradlab.conformance.oracle import enable_compilation_cache
-
-        enable_compilation_cache()
-
-    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout)
-    if not resolved:
-        from gradlab.conformance import gradlab_implementation, run_checks
-
-        records = run_checks(gradlab_implementation(), **options)
-    else:
-        from gradlab.conformance.runner import run_target
-
-        records = []
-        for (kind, where), label in zip(resolved, args.targets, strict=True):
-            records += run_target(kind, where, label, **options)
+    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout,
+                   isolation=args.isolation, require_sandbox=args.require_sandbox)
+    targets = resolved or [("module", "gradlab")]
+    labels = args.targets or ["gradlab"]
+    records = []
+    for (kind, where), label in zip(targets, labels, strict=True):
+        records += run_target(kind, where, label, **options)
     # with --json -, stdout carries the JSON alone and the table goes to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     print(format_report(records, verbose=args.verbose), file=out)

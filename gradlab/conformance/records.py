@@ -16,15 +16,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["STATUSES", "Outcome", "Record", "CheckTimeout", "worst"]
+__all__ = ["STATUSES", "Outcome", "Record", "worst"]
 
 STATUSES = ("pass", "skip", "warn", "error", "fail")
 """Ordered from best to worst; :func:`worst` picks by this order."""
-
-
-class CheckTimeout(BaseException):
-    """Raised inside a check when its time is up (a BaseException so that a learner's
-    ``except Exception`` cannot swallow it)."""
 
 
 @dataclass
