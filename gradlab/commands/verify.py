@@ -21,7 +21,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "Exit 0 if nothing fails (warnings allowed), 1 if a check fails, 2 on "
                     "usage errors.")
     parser.add_argument("targets", nargs="*", metavar="TARGET",
-                        help=".py file, folder, or importable module (default: gradlab)")
+                        help=".py file, notebook (.ipynb), folder, or importable module "
+                             "(default: gradlab)")
     parser.add_argument("--json", metavar="FILE", help="write the records as JSON ('-': stdout)")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="show counterexamples, the checker's report and what was skipped")
@@ -44,30 +45,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def _resolve(target: str):
     """``(kind, path or name)`` for a TARGET, or raise ValueError with the reason."""
-    if os.path.isdir(target):
-        return "dir", os.path.abspath(target)
-    if os.path.isfile(target):
-        if not target.endswith(".py"):
-            raise ValueError(f"{target} is a file but not a .py file")
-        return "file", os.path.abspath(target)
-    if target.endswith(".py") or os.sep in target:
-        raise ValueError(f"{target}: no such file or directory")
-    import importlib.machinery
+    from gradlab.conformance.loading import resolve_target
 
-    if not all(part.isidentifier() for part in target.split(".")):
-        raise ValueError(f"{target}: not a file, a directory or a module name")
-    # the current directory first, whether verify runs as a console script (which does not
-    # put it on sys.path) or as python -m (which does): the executor looks there too
-    search = [os.getcwd(), *(p for p in sys.path if p)]
-    try:
-        found = importlib.machinery.PathFinder.find_spec(target.split(".")[0], search) \
-            is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        raise ValueError(f"{target}: no such file or directory, and no importable module "
-                         f"of that name")
-    return "module", target
+    return resolve_target(target)
 
 
 def _terminate(signum, frame):

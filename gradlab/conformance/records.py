@@ -38,7 +38,12 @@ class Outcome:
 
 @dataclass
 class Record:
-    """One line of the report and of ``--json``: a check run against a target."""
+    """One line of the report and of ``--json``: a check run against a target.
+
+    ``definition`` is where the checked definition is (``file:line``); ``role`` is its
+    role among the definitions of ``function`` ("headline": it gives the name its verdict,
+    "alternative", "progression"; empty for records about the target).
+    """
 
     check: str
     target: str
@@ -49,6 +54,7 @@ class Record:
     definition: str = ""
     details: str = ""
     seconds: float = 0.0
+    role: str = ""
 
     def to_json(self) -> dict:
         """The design's record format, plus ``function``, ``definition`` and ``details``."""

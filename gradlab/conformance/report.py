@@ -24,25 +24,34 @@ def is_meta(record: Record) -> bool:
 
 
 def summarise(records: list[Record]):
-    """Per function, in order of first appearance: (function, status, reason, checks, where)."""
-    groups: OrderedDict[str, list[Record]] = OrderedDict()
+    """Rows of the report: per book name (in order of first appearance), the row of its
+    headline definition, then one row per other definition (``  alternative``,
+    ``  progression``): (function, status, passed, reason, definition)."""
+    groups: OrderedDict[str, OrderedDict[str, list[Record]]] = OrderedDict()
     for r in records:
         if not is_meta(r):
-            groups.setdefault(r.function, []).append(r)
+            groups.setdefault(r.function, OrderedDict()).setdefault(r.definition, []).append(r)
     rows = []
-    for function, rs in groups.items():
-        status = worst(r.status for r in rs)
-        bad = [r for r in rs if r.status == status]
-        passed = sum(r.status == "pass" for r in rs)
-        notes = [r.message[len("note: "):] for r in rs if r.message.startswith("note: ")]
-        if status == "pass":
-            reason = f"{passed} check(s) passed" + (f"; {notes[0]}" if notes else "")
-        else:
-            reason = f"{bad[0].check.split('.', 1)[-1]}: {bad[0].message}"
-        definition = next((r.definition for r in rs if r.definition), "")
-        rows.append((function, status.upper() if status in ("fail", "error") else status,
-                     f"{passed}/{len(rs)}", _short(reason), definition))
+    for function, by_definition in groups.items():
+        ordered = sorted(by_definition.items(), key=lambda kv: kv[1][0].role not in ("headline",
+                                                                                      ""))
+        for i, (definition, rs) in enumerate(ordered):
+            label = function if i == 0 else f"  {rs[0].role or 'other'}"
+            rows.append((label, *_row(rs), definition))
     return rows
+
+
+def _row(rs: list[Record]):
+    status = worst(r.status for r in rs)
+    bad = [r for r in rs if r.status == status]
+    passed = sum(r.status == "pass" for r in rs)
+    notes = [r.message[len("note: "):] for r in rs if r.message.startswith("note: ")]
+    if status == "pass":
+        reason = f"{passed} check(s) passed" + (f"; {notes[0]}" if notes else "")
+    else:
+        reason = f"{bad[0].check.split('.', 1)[-1]}: {bad[0].message}"
+    shown = status.upper() if status in ("fail", "error") else status
+    return shown, f"{passed}/{len(rs)}", _short(reason)
 
 
 def format_report(records: list[Record], *, verbose: bool = False) -> str:

@@ -24,8 +24,8 @@ def run_target(kind: str, target: str, label: str, *, quick=False, examples=None
 
     Parameters
     ----------
-    kind : {"file", "dir", "module"}
-        What ``target`` is.
+    kind : {"file", "notebook", "dir", "module"}
+        What ``target`` is (see :func:`gradlab.conformance.loading.resolve_target`).
     target : str
         Absolute path, or module name.
     label : str
@@ -46,8 +46,13 @@ def run_target(kind: str, target: str, label: str, *, quick=False, examples=None
         if on_record:
             on_record(record)
 
-    session = _inline(kind, target, label, timeout) if isolation == "inline" else \
-        Session(kind, target, label, isolation=isolation, timeout=timeout)
+    if isolation == "inline":
+        session = _inline(kind, target, label, timeout)
+    else:
+        from .loading import discover
+
+        session = Session(discover(kind, target, label=label), isolation=isolation,
+                          timeout=timeout)
     try:
         try:
             load_records = session.start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import json
 import os
 import re
 
@@ -24,9 +25,10 @@ from .executor.client import (
 )
 from .executor.protocol import Handle, Ref
 from .executor.sandbox import DEFAULT_LIMITS, PROTECTIONS, Protections, SandboxLimits
+from .loading import Definition, Discovery
 from .records import Record
 
-__all__ = ["Session", "InlineSession", "Remote", "RemoteError", "ExecutorLost", "wrap",
+__all__ = ["Session", "InlineSession", "Entry", "Remote", "RemoteError", "ExecutorLost", "wrap",
            "unwrap", "raise_as_builtin", "MAX_RESTARTS", "DEFAULT_TIMEOUT"]
 
 MAX_RESTARTS = 5
@@ -121,33 +123,46 @@ def raise_as_builtin(error: RemoteError):
                "name": error.name, "where": error.where, "code": error.code}) from None
 
 
+class Entry:
+    """One definition the judge can check: its id in the executor, the book name, where it
+    is (``file:line``), its role ("headline", "alternative", "progression"), why, and
+    its :class:`~.loading.Definition` when discovery made one."""
+
+    __slots__ = ("id", "name", "where", "role", "note", "definition")
+
+    def __init__(self, id, name, where, role="headline", note="", definition=None):
+        self.id, self.name, self.where, self.role = id, name, where, role
+        self.note, self.definition = note, definition
+
+    @classmethod
+    def of(cls, d: Definition) -> Entry:
+        where = d.where() + (f" (as {d.alias})" if d.alias != d.name else "")
+        return cls(d.id, d.name, where, d.role, d.note, d)
+
+
 class Session:
     """A target, checked through executors that the session starts as needed.
 
     Parameters
     ----------
-    kind : {"file", "dir", "module"}
-    target : str
-        Absolute path, or a module name.
-    label : str
-        How records name the target.
+    plan : Discovery
+        The target as the judge discovered it (by reading, never running, its files).
     isolation : {"sandbox", "process"}
     timeout : float
         Seconds per call.
-    require_sandbox : bool
-        Refuse to run (ExecutorLost at start) when a protection is missing.
     """
 
-    def __init__(self, kind: str, target: str, label: str, *, isolation: str = "sandbox",
+    def __init__(self, plan: Discovery, *, isolation: str = "sandbox",
                  timeout: float = DEFAULT_TIMEOUT, limits: SandboxLimits = DEFAULT_LIMITS):
-        self.kind, self.target, self.label = kind, target, label
+        self.plan = plan
+        self.kind, self.target, self.label = plan.kind, plan.target, plan.label
         self.isolation, self.timeout, self.limits = isolation, timeout, limits
         self.executor = None
         self.generation = 0
         self.lost = 0
-        self.definitions: dict[str, dict] = {}
-        self.origins: dict[str, str] = {}
+        self.entries: dict[str, list[Entry]] = {}
         self.script_names: set[str] = set()
+        self.import_failures: dict[str, str] = {}
         self.protections = Protections()
         self.load_records: list[Record] = []
 
@@ -168,66 +183,77 @@ class Session:
         self.executor = executor
         self.protections = executor.protections
         try:
-            loaded = executor.request("load", {"kind": self.kind, "target": self.target},
-                                      timeout=max(30.0, self.timeout))
+            loaded = executor.request("load", self.plan.to_json(),
+                                      timeout=max(60.0, self.timeout))
         except RemoteError as exc:
             self._forget()
             raise ExecutorLost(f"could not load the target: {exc.describe()}") from None
         except ExecutorLost as exc:
             self._forget()
             raise ExecutorLost(f"loading the target failed: {exc.reason}") from None
-        first = not self.definitions and not self.load_records
-        self._take(loaded, first)
+        try:
+            self._take(loaded, first=not self.entries and not self.load_records)
+        except (ValueError, TypeError, KeyError) as exc:
+            self._forget()
+            raise ExecutorLost(f"the executor's answer to 'load' was malformed ({exc})") \
+                from None
         return executor
 
     def _take(self, loaded, first: bool) -> None:
-        if not isinstance(loaded, dict) or not isinstance(loaded.get("definitions"), dict):
-            raise ExecutorLost("the executor's answer to 'load' was malformed")
-        self.definitions = {str(k): v for k, v in loaded["definitions"].items()
-                            if isinstance(v, dict)}
-        self.origins = {k: str(v.get("origin", ""))[:300] for k, v in self.definitions.items()}
-        self.script_names = {str(n) for n in loaded.get("script_names", ())}
-        if first:
-            self.load_records = [_load_record(r, self.label) for r in loaded.get("records", ())
-                                 if isinstance(r, dict)]
+        """What the executor loaded, validated (its definitions, for a file or folder
+        target, must be the plan's: the executor cannot invent any)."""
+        from .loading import FileLog, Loaded, Problem
+        from .loading.targets import load_records
 
-    def visible(self) -> list[str]:
-        """What the executor must read: the target's folder, and next to it only what its
-        files import from there (the book's chapter folders import ``common`` and
-        ``dataset`` from ``os.pardir``) -- never the whole folder above, where other
-        students' submissions may be."""
-        if self.kind == "module":
-            home = self.module_home()
-            if home is None:
-                return []
-            folder, path = home
-            return [path, *imported_siblings(path, [path]), *local_modules(
-                folder, {n for n in _imported_names([path]) if n != self.target})]
-        if self.kind == "dir":
-            return [self.target] + imported_siblings(self.target)
-        # a file: itself and what it imports from its folder and the folder above
-        folder = os.path.dirname(self.target)
-        here = local_modules(folder, _imported_names([self.target]))
-        return [self.target, *here, *imported_siblings(folder, [self.target, *here])]
+        definitions = [Definition.from_json(d) for d in loaded["definitions"]]
+        if self.kind != "module":
+            planned = {d.id: d for d in self.plan.definitions}
+            definitions = [planned[d.id] for d in definitions if d.id in planned]
+        logs = [FileLog.from_json(log) for log in loaded["logs"]]
+        problems = [Problem.from_json(p) for p in loaded["problems"]]
+        self.entries = {}
+        for d in definitions:
+            self.entries.setdefault(d.name, []).append(Entry.of(d))
+        for entries in self.entries.values():
+            entries.sort(key=lambda e: e.role != "headline")
+        self.script_names = set().union(*(log.script_names for log in logs)) if logs else set()
+        self.import_failures = {k: v for log in logs for k, v in log.import_failed.items()}
+        if first:
+            self.load_records = load_records(self.plan, Loaded({}, tuple(definitions), logs,
+                                                               problems))
 
     def module_home(self) -> tuple[str, str] | None:
-        """``(folder, path)`` of a module target found in the current directory or on
-        ``PYTHONPATH`` (looked for the same way however verify was started), or None when
-        it is installed (then the installation, always shown, holds it)."""
-        if self.kind != "module":
+        """``(folder, path)`` of a module target's top-level module or package when it is
+        not part of the Python installation (which the executor always sees)."""
+        if self.kind != "module" or not self.plan.root:
             return None
-        top = self.target.split(".")[0]
-        for entry in [os.getcwd(), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]:
-            folder = os.path.abspath(entry) if entry else ""
-            found = local_modules(folder, [top]) if os.path.isdir(folder) else []
-            if found:
-                return folder, found[0]
-        return None
+        installation = executor_sys_path()
+        if any(os.path.realpath(self.plan.root) == os.path.realpath(p) for p in installation):
+            return None
+        found = local_modules(self.plan.root, [self.target.split(".")[0]])
+        return (self.plan.root, found[0]) if found else None
 
     def module_path(self) -> list[str]:
         """The folder a module target is imported from, when it is not installed."""
         home = self.module_home()
         return [home[0]] if home else []
+
+    def visible(self) -> list[str]:
+        """What the executor must read: the target, and next to it only what its files
+        import from there (the book's chapter folders import ``common`` and ``dataset``
+        from ``os.pardir``) -- never the whole folder above, where other students'
+        submissions may be, nor the folder a single file sits in."""
+        if self.kind == "module":
+            home = self.module_home()
+            if home is None:
+                return []
+            folder, path = home
+            return [path, *local_modules(folder, _imported_names([path]) - {self.target})]
+        if self.kind == "dir":
+            return [self.target] + imported_siblings(self.target)
+        folder = os.path.dirname(self.target)
+        here = local_modules(folder, _imported_names([self.target]))
+        return [self.target, *here, *imported_siblings(folder, [self.target, *here])]
 
     def _forget(self) -> None:
         if self.executor is not None:
@@ -240,6 +266,21 @@ class Session:
         if self.executor is not None:
             self.executor.close()
             self.executor = None
+
+    # -- what it defines -----------------------------------------------------------------
+    def has(self, name: str) -> bool:
+        return bool(self.entries.get(name))
+
+    def definitions_of(self, name: str) -> list[Entry]:
+        """Every loaded definition of book name ``name``, the headline first."""
+        return list(self.entries.get(name, ()))
+
+    def headline(self, name: str) -> Entry | None:
+        entries = self.entries.get(name)
+        return entries[0] if entries else None
+
+    def remote(self, entry: Entry) -> Remote:
+        return Remote(self, ("def", entry.id), entry.name)
 
     # -- requests ----------------------------------------------------------------------
     def request(self, op: str, body=None):
@@ -285,24 +326,19 @@ class Session:
         except RemoteError as exc:
             raise_as_builtin(exc)
 
-    def has(self, name: str) -> bool:
-        return name in self.definitions
-
-    def remote(self, name: str) -> Remote:
-        return Remote(self, ("def", name), name)
-
 
 class InlineSession(Session):
     """An :class:`~gradlab.conformance.Implementation` checked in the judge's own process
     (gradlab's tests of the checks; never for code one does not trust)."""
 
     def __init__(self, impl, *, timeout: float = DEFAULT_TIMEOUT):
-        super().__init__("inline", impl.label, impl.label, timeout=timeout)
+        plan = Discovery("module", impl.label, "", impl.label)
+        super().__init__(plan, timeout=timeout)
         self.impl = impl
-        self.definitions = {name: {"origin": impl.origins.get(name, "")}
-                            for name, obj in impl.objects.items() if obj is not None}
-        self.origins = {name: impl.origins.get(name, "") for name in self.definitions}
+        self.entries = {name: [Entry(name, name, impl.origins.get(name, ""))]
+                        for name, obj in impl.objects.items() if obj is not None}
         self.script_names = set(impl.script_names)
+        self.import_failures = dict(getattr(impl, "import_failures", {}) or {})
         self.protections = Protections({}, {n: "checked in verify's own process (tests only)"
                                             for n in PROTECTIONS})
 
@@ -337,7 +373,15 @@ def _imported_names(paths) -> set[str]:
     names: set[str] = set()
     for path in _sources(paths):
         with open(path, encoding="utf-8", errors="replace") as fh:
-            names.update(_IMPORT.findall(fh.read()))
+            text = fh.read()
+        if path.endswith(".ipynb"):  # the code cells' lines, out of their JSON strings
+            try:
+                cells = json.loads(text).get("cells", [])
+                text = "\n".join("".join(c.get("source", "")) for c in cells
+                                 if isinstance(c, dict) and c.get("cell_type") == "code")
+            except (ValueError, AttributeError, TypeError):
+                text = ""
+        names.update(_IMPORT.findall(text))
     return names
 
 
@@ -360,12 +404,3 @@ def imported_siblings(folder: str, sources=None) -> list[str]:
     names = {n for n in _imported_names(sources or [folder])
              if not local_modules(folder, [n])}
     return local_modules(parent, names)
-
-
-def _load_record(data: dict, label: str) -> Record:
-    """A load record as the executor described it, kept to what loading may say."""
-    record = Record.from_json({k: v for k, v in data.items() if isinstance(v, str)})
-    status = record.status if record.status in ("pass", "warn", "error") else "error"
-    return Record(f"load:{record.check.removeprefix('load:')}"[:300], label, status,
-                  record.message[:2000], None, "(load)", record.definition[:300],
-                  record.details[:20000])

@@ -65,11 +65,13 @@ def run_checks(target, *, quick: bool = False, examples: int | None = None,
 
     Notes
     -----
-    Severity: ``fail`` for wrong numbers or a crash on valid input, ``warn`` for
-    a side effect that gives no wrong number (mutating the caller's array),
-    ``error`` when the check could not run (a timeout, a dead executor), ``skip`` when
-    not implemented. When a check loses its executor, the function's remaining checks
-    are not run (``error``): one endless loop costs one timeout, not one per check.
+    Every definition of a name is checked, the headline (the one the target's own code
+    uses) first; an earlier version from the book's own progression is reported as a
+    ``warn``, never a ``fail``. Severity: ``fail`` for wrong numbers or a crash on valid
+    input, ``warn`` for a side effect that gives no wrong number (mutating the caller's
+    array), ``error`` when the check could not run (a timeout, a dead executor), ``skip``
+    when not implemented. When a check loses its executor, that definition's remaining
+    checks are not run (``error``): one endless loop costs one timeout, not one per check.
     Tolerances come from :mod:`gradlab.conformance.tolerances`.
 
     Examples
@@ -83,45 +85,48 @@ def run_checks(target, *, quick: bool = False, examples: int | None = None,
     if timeout is not None:
         session.timeout = timeout
     examples = DEFAULT_EXAMPLES if examples is None else examples
-    records, missing, abandoned = [], set(), {}
+    records = []
 
     def emit(record):
         records.append(record)
         if on_record:
             on_record(record)
 
+    by_name: dict[str, list] = {}
     for c in all_checks(quick=quick):
-        if functions and c.function not in functions:
-            continue
-        if not session.has(c.function):
-            if c.function not in OPTIONAL and c.function not in missing:
-                missing.add(c.function)
-                names = ", ".join(ALIASES[c.function])
-                emit(Record(f"{c.function}.defined", session.label, "skip",
-                            f"not implemented (looked for {names})", function=c.function))
-            continue
-        if c.function in abandoned:
-            emit(Record(c.name, session.label, "error",
-                        f"not run: {abandoned[c.function]} ended its executor",
-                        function=c.function, definition=session.origins.get(c.function, "")))
-            continue
-        if on_start:
-            on_start(c)
-        record, lost = _run(c, session, examples)
-        if lost:
-            abandoned[c.function] = f"an earlier check ({c.name})"
-        emit(record)
+        if not functions or c.function in functions:
+            by_name.setdefault(c.function, []).append(c)
+    for name, checks in by_name.items():
+        entries = session.definitions_of(name)
+        if not entries and name not in OPTIONAL:
+            emit(Record(f"{name}.defined", session.label, "skip",
+                        f"not implemented (looked for {', '.join(ALIASES[name])})",
+                        function=name))
+        for entry in entries:
+            abandoned = None
+            for c in checks:
+                if abandoned:
+                    emit(Record(c.name, session.label, "error",
+                                f"not run: an earlier check ({abandoned}) ended its executor",
+                                function=name, definition=entry.where, role=entry.role))
+                    continue
+                if on_start:
+                    on_start(c)
+                record, lost = _run(c, session, examples, entry)
+                abandoned = c.name if lost else None
+                emit(record)
     return records
 
 
-def run_check(c, session, *, examples: int = DEFAULT_EXAMPLES) -> Record:
-    """Run one check and turn whatever happens (a crash, a hang, sys.exit) into a Record."""
-    return _run(c, session, examples)[0]
+def run_check(c, session, *, examples: int = DEFAULT_EXAMPLES, entry=None) -> Record:
+    """Run one check (on ``entry``, default the headline of its name) and turn whatever
+    happens (a crash, a hang, sys.exit) into a Record."""
+    return _run(c, session, examples, entry or session.headline(c.function))[0]
 
 
-def _run(c, session, examples: int) -> tuple[Record, bool]:
+def _run(c, session, examples: int, entry) -> tuple[Record, bool]:
     """The check's record, and whether it lost its executor."""
-    h = Harness(session, examples=examples)
+    h = Harness(session, examples=examples, entry=entry)
     start, lost = time.perf_counter(), False
     try:
         outcome = c.run(h)
@@ -141,10 +146,14 @@ def _run(c, session, examples: int) -> tuple[Record, bool]:
         outcome = Outcome("error", f"verify could not judge the result "
                                    f"({describe_exception(exc)[:300]})", h.last_call)
     outcome = _with_side_effects(outcome, h.side_effects)
+    if entry.role == "progression" and outcome.status == "fail":
+        outcome = Outcome("warn", f"an earlier version from the book's progression "
+                                  f"({entry.note}), reported without failing the name: "
+                                  f"{outcome.message}", outcome.counterexample, outcome.details)
     return Record(c.name, session.label, outcome.status, outcome.message,
-                  outcome.counterexample, function=c.function,
-                  definition=session.origins.get(c.function, ""), details=outcome.details,
-                  seconds=time.perf_counter() - start), lost
+                  outcome.counterexample, function=c.function, definition=entry.where,
+                  details=outcome.details, seconds=time.perf_counter() - start,
+                  role=entry.role), lost
 
 
 def _crash(exc: RemoteError, session, call) -> Outcome:
