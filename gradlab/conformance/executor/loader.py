@@ -8,7 +8,8 @@ a verdict.
 
 from __future__ import annotations
 
-from ..loading import Discovery, load as load_plan
+from ..loading import Discovery
+from ..loading import load as load_plan
 
 __all__ = ["load"]
 
