@@ -1,6 +1,6 @@
 """gradlab: an autograd-verified gradient checking suite for NumPy code.
 
-The reference implementation of chapter 4 of *Deep Learning from Scratch*
+The reference implementation of chapters 3-7 of *Deep Learning from Scratch*
 (book names), plus the tools that verify it. ``import gradlab`` imports
 NumPy only; JAX and matplotlib load inside the modules that need them.
 """
@@ -33,8 +33,21 @@ from .functions import (
     softmax,
     step_function,
 )
+from .im2col import col2im, conv_output_size, im2col
+from .layer_nets import LayerTwoLayerNet, MultiLayerNet, MultiLayerNetExtend, SimpleConvNet
+from .layers import (
+    Affine,
+    BatchNormalization,
+    Convolution,
+    Dropout,
+    Pooling,
+    Relu,
+    Sigmoid,
+    SoftmaxWithLoss,
+)
 from .nets import SimpleNet, TwoLayerNet
 from .numerical import numerical_diff, numerical_gradient
+from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 
 __version__ = "0.1.0"
 
@@ -65,4 +78,26 @@ __all__ = [
     "PrecisionWarning",
     "DivergenceWarning",
     "StepLostError",
+    # chapters 5-7: layers, im2col, optimizers, layer networks
+    "Relu",
+    "Sigmoid",
+    "Affine",
+    "SoftmaxWithLoss",
+    "Dropout",
+    "BatchNormalization",
+    "Convolution",
+    "Pooling",
+    "im2col",
+    "col2im",
+    "conv_output_size",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "AdaGrad",
+    "RMSprop",
+    "Adam",
+    "LayerTwoLayerNet",
+    "MultiLayerNet",
+    "MultiLayerNetExtend",
+    "SimpleConvNet",
 ]

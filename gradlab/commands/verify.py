@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -21,7 +20,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                     "Exit 0 if nothing fails (warnings allowed), 1 if a check fails, 2 on "
                     "usage errors.")
     parser.add_argument("targets", nargs="*", metavar="TARGET",
-                        help=".py file, folder, or importable module (default: gradlab)")
+                        help=".py file, notebook (.ipynb), folder, or importable module "
+                             "(default: gradlab)")
     parser.add_argument("--json", metavar="FILE", help="write the records as JSON ('-': stdout)")
     parser.add_argument("--verbose", "-v", action="store_true",
                         help="show counterexamples, the checker's report and what was skipped")
@@ -30,33 +30,27 @@ def register(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--examples", type=int, default=None, metavar="N",
                         help="hypothesis examples per search (default 20)")
     parser.add_argument("--timeout", type=float, default=15.0, metavar="SECONDS",
-                        help="time limit of one check (default 15)")
+                        help="time limit of one call into the checked code (default 15)")
+    parser.add_argument("--require-sandbox", action="store_true",
+                        help="refuse to check a target unless every protection of the OS "
+                             "sandbox is in force (for graders)")
+    # debugging only: measure what the sandbox ("process": an executor without it) and the
+    # executor ("inline": the target's code in verify's own process) cost
+    parser.add_argument("--isolation", choices=("sandbox", "process", "inline"),
+                        default="sandbox", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
     return parser
 
 
 def _resolve(target: str):
     """``(kind, path or name)`` for a TARGET, or raise ValueError with the reason."""
-    if os.path.isdir(target):
-        return "dir", os.path.abspath(target)
-    if os.path.isfile(target):
-        if not target.endswith(".py"):
-            raise ValueError(f"{target} is a file but not a .py file")
-        return "file", os.path.abspath(target)
-    if target.endswith(".py") or os.sep in target:
-        raise ValueError(f"{target}: no such file or directory")
-    import importlib.util
+    from gradlab.conformance.loading import resolve_target
 
-    if not all(part.isidentifier() for part in target.split(".")):
-        raise ValueError(f"{target}: not a file, a directory or a module name")
-    try:
-        found = importlib.util.find_spec(target.split(".")[0]) is not None
-    except (ImportError, ValueError):
-        found = False
-    if not found:
-        raise ValueError(f"{target}: no such file or directory, and no importable module "
-                         f"of that name")
-    return "module", target
+    return resolve_target(target)
+
+
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds: every executor is stopped on the way out
 
 
 def run(args) -> int:
@@ -69,24 +63,23 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"gradlab verify: error: {exc}", file=sys.stderr)
         return 2
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    from gradlab.conformance.oracle import enable_compilation_cache
     from gradlab.conformance.report import exit_code, format_report, json_records
+    from gradlab.conformance.runner import run_target
 
-    if not resolved:  # (workers turn the cache on themselves)
-        from gradlab.conformance.oracle import enable_compilation_cache
-
-        enable_compilation_cache()
-
-    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout)
-    if not resolved:
-        from gradlab.conformance import gradlab_implementation, run_checks
-
-        records = run_checks(gradlab_implementation(), **options)
-    else:
-        from gradlab.conformance.runner import run_target
-
-        records = []
-        for (kind, where), label in zip(resolved, args.targets, strict=True):
-            records += run_target(kind, where, label, **options)
+    enable_compilation_cache()  # the judge compiles the oracle: keep it between runs
+    options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout,
+                   isolation=args.isolation, require_sandbox=args.require_sandbox)
+    targets = resolved or [("module", "gradlab")]
+    labels = args.targets or ["gradlab"]
+    records = []
+    for (kind, where), label in zip(targets, labels, strict=True):
+        records += run_target(kind, where, label, **options)
     # with --json -, stdout carries the JSON alone and the table goes to stderr
     out = sys.stderr if args.json == "-" else sys.stdout
     print(format_report(records, verbose=args.verbose), file=out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import oracle
-from .harness import Failed, compare, fmt
+from .harness import Failed, compare, describe_exception, fmt
 from .records import Outcome
 from .registry import check
 from .tolerances import GRADIENT_RTOL, central_difference_tolerance, parity_tolerance
@@ -47,13 +47,15 @@ def make_two_layer_net(h, params):
     cls = h.fn("TwoLayerNet")
     n_in, n_hid = params["W1"].shape
     n_out = params["W2"].shape[1]
-    with h.captured():
-        try:
-            net = cls(input_size=n_in, hidden_size=n_hid, output_size=n_out,
-                      weight_init_std=0.01)
-        except TypeError:
-            net = cls(n_in, n_hid, n_out)
-    own = getattr(net, "params", None)
+    try:
+        net = cls(input_size=n_in, hidden_size=n_hid, output_size=n_out,
+                  weight_init_std=0.01)
+    except TypeError:
+        net = cls(n_in, n_hid, n_out)
+    try:
+        own = h.get(net.params)
+    except AttributeError:
+        own = None
     if not isinstance(own, dict) or any(k not in own for k in KEYS):
         raise Failed(Outcome("fail", "TwoLayerNet has no params dict with keys W1 b1 W2 b2 "
                                      "(the book's API)"))
@@ -62,13 +64,13 @@ def make_two_layer_net(h, params):
             raise Failed(Outcome("fail", f"TwoLayerNet({n_in}, {n_hid}, {n_out}).params[{k!r}]"
                                          f" has shape {np.shape(own[k])}, expected "
                                          f"{params[k].shape}"))
-        own[k][...] = params[k]
+        h.assign(net.params[k], params[k])
     return net
 
 
 def _net_call(h, net, method, *args, restore=False):
-    return h.call(f"net.{method}", getattr(net, method), *args, watch=net.params,
-                  restore=restore)
+    return h.call(f"net.{method}", getattr(net, method), *args,
+                  watch={"params": net.params}, restore=restore)
 
 
 def _where(params_text):
@@ -108,9 +110,12 @@ def _own_loss_hint(h, net, x, t, grads) -> str:
     model differs from chapter 4's, e.g. ReLU instead of sigmoid, rather than backprop)."""
     from gradlab import numerical_gradient
 
+    own = {}
     try:
-        with h.captured():
-            own = {k: numerical_gradient(lambda _: net.loss(x, t), net.params[k]) for k in KEYS}
+        for k in KEYS:
+            w, loss_of = h.perturbing(net.params[k], lambda: net.loss(x, t))
+            own[k] = numerical_gradient(loss_of, w)
+            h.assign(net.params[k], w)
     except Exception:
         return ""
     scale = max(float(np.max(np.abs(v))) for v in own.values())
@@ -259,9 +264,9 @@ def net_labels(h):
     try:
         grads = _net_call(h, net, "gradient", x, labels)
     except Exception as exc:
-        return Outcome("warn", f"integer labels are not supported ({type(exc).__name__}: "
-                               f"{str(exc)[:80]}); one-hot t works (the book's chapter-4 net "
-                               f"is the same)", call)
+        return Outcome("warn", f"integer labels are not supported "
+                               f"({describe_exception(exc)[:100]}); one-hot t works (the "
+                               f"book's chapter-4 net is the same)", call)
     outcome = judge_gradient(h, params, x, labels, grads, call)
     if outcome.status == "fail":
         outcome.message = (

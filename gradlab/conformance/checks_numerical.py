@@ -8,30 +8,28 @@ from __future__ import annotations
 
 import numpy as np
 
+from .executor.values import FunctionSpec
 from .harness import compare, fmt_call
+from .probes import Probe
 from .records import Outcome
 from .registry import check
 from .tolerances import EPS, EVAL_ULPS, H_RANGE, central_difference_tolerance
 
 
-class _Fn:
-    """A test function with its exact gradient, printable in counterexamples."""
+class _Fn(Probe):
+    """A probe with its exact gradient, printable in counterexamples."""
 
-    def __init__(self, text, f, grad, third, scale):
-        self.text, self.f, self.grad, self.third, self.scale = text, f, grad, third, scale
-        self.__doc__ = text
-
-    def __call__(self, x):
-        return self.f(x)
+    def __init__(self, probe, text, grad, third, scale):
+        super().__init__(probe, text)
+        self.grad, self.third, self.scale = grad, third, scale
 
     def tolerance(self, x):
         return central_difference_tolerance(self.scale(x), self.third(x))
 
 
-SUM_SQUARES = _Fn("lambda x: np.sum(x**2)", lambda x: np.sum(x**2), lambda x: 2 * x,
+SUM_SQUARES = _Fn("sum_squares", "lambda x: np.sum(x**2)", lambda x: 2 * x,
                   lambda x: 0.0, lambda x: np.sum(x**2))
-COUPLED = _Fn("lambda x: np.sum(np.sin(x)) + np.sum(x)**2 / 2",
-              lambda x: np.sum(np.sin(x)) + np.sum(x) ** 2 / 2,
+COUPLED = _Fn("coupled", "lambda x: np.sum(np.sin(x)) + np.sum(x)**2 / 2",
               lambda x: np.cos(x) + np.sum(x),
               lambda x: 1.0 + 0.0 * x,  # |d3/dx_i3 sin| <= 1; the quadratic part has none
               lambda x: np.sum(np.abs(np.sin(x))) + np.sum(x) ** 2 / 2 + x.size)
@@ -47,15 +45,17 @@ def _numerical_gradient_case(h, name, f, x):
 @check("numerical_diff.values")
 def numerical_diff_values(h):
     fn = h.fn("numerical_diff")
-    cases = [  # (text, f, x, exact f'(x), |f'''| bound, |f| scale)
-        ("lambda x: 0.01*x**2 + 0.1*x", lambda x: 0.01 * x**2 + 0.1 * x, 5.0, 0.2, 0.0, 0.75),
-        ("lambda x: 0.01*x**2 + 0.1*x", lambda x: 0.01 * x**2 + 0.1 * x, 10.0, 0.3, 0.0, 2.0),
-        ("lambda x: x[0]**2 + 4.0**2 (function_tmp1)", lambda x: x**2 + 4.0**2, 3.0, 6.0,
+    quadratic = Probe("quadratic", "lambda x: 0.01*x**2 + 0.1*x")
+    cases = [  # (f, x, exact f'(x), |f'''| bound, |f| scale)
+        (quadratic, 5.0, 0.2, 0.0, 0.75),
+        (quadratic, 10.0, 0.3, 0.0, 2.0),
+        (Probe("function_tmp1", "lambda x: x**2 + 4.0**2 (function_tmp1)"), 3.0, 6.0,
          0.0, 25.0),
-        ("np.sin", np.sin, 1.0, np.cos(1.0), 1.0, 1.0),
-        ("np.exp", np.exp, 0.5, np.exp(0.5), np.exp(0.5 + H_RANGE[1]), np.exp(0.5)),
+        (Probe("sin", "np.sin"), 1.0, np.cos(1.0), 1.0, 1.0),
+        (Probe("exp", "np.exp"), 0.5, np.exp(0.5), np.exp(0.5 + H_RANGE[1]), np.exp(0.5)),
     ]
-    for text, f, x, exact, third, scale in cases:
+    for f, x, exact, third, scale in cases:
+        text = f.text
         got = h.call("numerical_diff", fn, f, x)
         problem = compare(got, exact, central_difference_tolerance(scale, third))
         if problem:
@@ -107,13 +107,12 @@ def numerical_gradient_closure(h):
 
     x, t = _SIMPLE_CASES[0]
 
-    def loss(_w):  # reads W itself, as the book's f = lambda w: net.loss(x, t)
-        z = x @ W
-        y = np.exp(z - z.max()) / np.sum(np.exp(z - z.max()))
-        return -np.sum(t * np.log(y + 1e-7))
-
-    loss.__doc__ = "lambda w: net.loss(x, t)"  # shown in counterexamples; it reads net.W
-    got = h.call("numerical_gradient", h.fn("numerical_gradient"), loss, W, restore=True)
+    # ignores its argument and reads the array passed as argument 2 (index 1), as the
+    # book's f = lambda w: net.loss(x, t) reads net.W while numerical_gradient perturbs it
+    loss = FunctionSpec("reads_arg", "softmax_cross_entropy", (("x", x), ("t", t)), index=1,
+                        text="lambda w: net.loss(x, t)")
+    got = h.call("numerical_gradient", h.fn("numerical_gradient"), loss, W.copy(),
+                 restore=True)
     exact = oracle.grad("simple_net_loss", W, x, t)
     third = oracle.third_derivatives("simple_net_loss", W, x, t)
     loss = float(oracle.value("simple_net_loss", W, x, t))
@@ -133,7 +132,8 @@ def _integer_input(h, name):
     try:
         got = h.call(name, h.fn(name), SUM_SQUARES, x, restore=True)
     except (TypeError, ValueError) as exc:
-        return Outcome("pass", f"refuses integer x with a clear {type(exc).__name__}")
+        kind = getattr(exc, "type_name", type(exc).__name__)
+        return Outcome("pass", f"refuses integer x with a clear {kind}")
     problem = compare(got, [6.0, 8.0], SUM_SQUARES.tolerance(x.astype(float)))
     if problem is None:
         return Outcome("pass", "integer x gives the right gradient")
@@ -211,11 +211,7 @@ def numerical_gradient_2d_rows(h):
                    fmt_call(name, COUPLED, X))
 
 
-def _function_2(x):
-    return x[0] ** 2 + x[1] ** 2
-
-
-_function_2.__doc__ = "lambda x: x[0]**2 + x[1]**2"
+_function_2 = Probe("function_2", "lambda x: x[0]**2 + x[1]**2")
 
 
 @check("gradient_descent.function_2")

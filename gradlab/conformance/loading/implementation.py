@@ -6,49 +6,10 @@ import inspect
 import os
 from dataclasses import dataclass, field
 
+from .names import ALIASES, CANONICAL, OPTIONAL, alias_rank, canonical_name
+
 __all__ = ["ALIASES", "OPTIONAL", "CANONICAL", "Implementation", "canonical_name",
-           "gradlab_implementation"]
-
-ALIASES: dict[str, tuple[str, ...]] = {
-    "step_function": ("step_function", "step"),
-    "sigmoid": ("sigmoid",),
-    "sigmoid_grad": ("sigmoid_grad", "sigmoid_gradient", "sigmoid_derivative", "d_sigmoid"),
-    "relu": ("relu",),
-    "relu_grad": ("relu_grad", "relu_gradient", "relu_derivative"),
-    "identity_function": ("identity_function", "identity"),
-    "softmax": ("softmax",),
-    "mean_squared_error": ("mean_squared_error", "sum_squared_error", "sum_squares_error",
-                           "mse"),
-    "cross_entropy_error": ("cross_entropy_error", "cross_entropy"),
-    "function_2": ("function_2",),
-    "numerical_diff": ("numerical_diff", "numeric_diff", "numerical_derivative"),
-    "numerical_gradient": ("numerical_gradient", "numeric_gradient", "numerical_gradient_nd"),
-    "numerical_gradient_1d": ("numerical_gradient_1d", "_numerical_gradient_1d",
-                              "_numerical_gradient_no_batch", "numerical_gradient_no_batch"),
-    "numerical_gradient_2d": ("numerical_gradient_2d",),
-    "gradient_descent": ("gradient_descent",),
-    "SimpleNet": ("SimpleNet", "simpleNet", "simple_net", "Simplenet"),
-    "TwoLayerNet": ("TwoLayerNet", "twoLayerNet", "TwoLayerNetwork", "two_layer_net"),
-}
-"""Book name -> the spellings accepted for it, preferred first."""
-
-CANONICAL = tuple(ALIASES)
-OPTIONAL = frozenset({"numerical_gradient_1d", "numerical_gradient_2d", "function_2"})
-"""Helpers some layouts have and others do not: checked when present, never 'skip'."""
-_LOOKUP = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
-_LOOKUP_FOLDED = {alias.lower(): name for alias, name in _LOOKUP.items()}
-
-
-def canonical_name(alias: str) -> str | None:
-    """The book name that ``alias`` spells, or None (case-insensitive as a fallback)."""
-    return _LOOKUP.get(alias) or _LOOKUP_FOLDED.get(alias.lower())
-
-
-def alias_rank(alias: str) -> int:
-    """0 for the book's own spelling, higher for variants (used to pick among several)."""
-    name = canonical_name(alias)
-    aliases = ALIASES.get(name, ())
-    return aliases.index(alias) if alias in aliases else len(aliases)
+           "gradlab_implementation", "describe_origin"]
 
 
 @dataclass
@@ -67,8 +28,11 @@ class Implementation:
         What loading skipped or could not do.
     script_names : set of str
         Module-level names that loading skipped (assigned by statements that run
-        scripts); a check that dies with NameError on one of them is reported as
-        ``error``, not ``fail``.
+        scripts) or whose import failed; a check that dies with NameError on one of
+        them is reported as ``error``, not ``fail``.
+    import_failures : dict of str to str
+        Name -> why its import failed (``"line 3: ModuleNotFoundError: ..."``), so a
+        NameError it causes can be explained as a failed import.
     """
 
     label: str
@@ -76,6 +40,7 @@ class Implementation:
     origins: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     script_names: set = field(default_factory=set)
+    import_failures: dict = field(default_factory=dict)
 
     def get(self, name: str):
         return self.objects.get(name)
@@ -83,7 +48,8 @@ class Implementation:
     def replace(self, **objects) -> Implementation:
         """A copy with some objects swapped (how the bug zoo builds mutants)."""
         new = Implementation(self.label, dict(self.objects), dict(self.origins),
-                             list(self.notes), set(self.script_names))
+                             list(self.notes), set(self.script_names),
+                             dict(self.import_failures))
         for name, obj in objects.items():
             if name not in ALIASES:
                 raise ValueError(f"{name!r} is not a book name; expected one of {CANONICAL}.")
@@ -101,8 +67,10 @@ class Implementation:
         """
         impl = cls(label)
         for alias, obj in sorted(namespace.items(), key=lambda kv: alias_rank(kv[0])):
-            name = canonical_name(alias)
-            if name is None or name in impl.objects or not callable(obj):
+            if not callable(obj):
+                continue
+            name = canonical_name(alias, "class" if inspect.isclass(obj) else "function")
+            if name is None or name in impl.objects:
                 continue
             if not _is_user_code(obj):
                 continue
@@ -141,8 +109,7 @@ def describe_origin(obj, *, alias: str | None = None, root: str | None = None) -
         except ValueError:
             pass
     where = f"{source}:{line}" if source and line else (source or repr(obj))
-    name = canonical_name(alias) if alias else None
-    return f"{where} (as {alias})" if alias and name and alias != name else where
+    return f"{where} (as {alias})" if alias and alias not in ALIASES else where
 
 
 def gradlab_implementation() -> Implementation:
