@@ -73,3 +73,7 @@ def pytest_report_header(config):
     if opts == _DEFAULTS:
         return None
     return "gradlab gradcheck: " + ", ".join(f"{k}={v}" for k, v in opts.items())
+
+
+# -- pytest --gradlab-verify PATH: verify's checks as tests, in a module of their own -------
+pytest_plugins = ["gradlab.pytest_verify"]
