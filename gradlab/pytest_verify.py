@@ -136,11 +136,12 @@ class VerifyItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
+        """The definition's file and line (0-based); the target and line 0 when the record
+        names none (pytest needs a line to report a skip)."""
         where = self.case.location
         if where is None:
-            return self.record.target, None, self.nodeid
-        line = where.line - 1 if where.line else None
-        return where.path, line, self.nodeid
+            return self.record.target, 0, self.nodeid
+        return where.path, where.line - 1 if where.line else 0, self.nodeid
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -23,12 +23,14 @@ import time
 
 from .batch import Job, TargetResult, lost_target
 
-__all__ = ["Judge", "STDERR_TAIL", "main"]
+__all__ = ["Judge", "STDERR_TAIL", "START_SECONDS", "main"]
 
 STDERR_TAIL = 4000
 """Characters of a lost judge's standard error quoted in its target's record."""
-_START_SECONDS = 120.0
-"""Extra time a fresh judge gets for its first target (Python, NumPy and JAX imports)."""
+START_SECONDS = 120.0
+"""How long a judge may take to start (Python, NumPy and JAX imports) and say it is ready;
+a target's wall-time limit counts from then."""
+_READY = b'{"ready": true}'
 
 
 class Judge:
@@ -53,20 +55,25 @@ class Judge:
 
     def run(self, job: Job, limit: float | None = None) -> TargetResult:
         start = time.monotonic()
-        fresh = self.proc is None
-        if fresh:
-            self._start()
-        deadline = None if limit is None else start + limit + (_START_SECONDS if fresh else 0)
+        try:
+            if self.proc is None:
+                self._start()
+                if self._read_line(time.monotonic() + START_SECONDS) != _READY:
+                    raise EOFError
+        except (OSError, EOFError, TimeoutError):
+            return self._lost(job, start, "verify's judge process did not start")
+        start = time.monotonic()
+        deadline = None if limit is None else start + limit
         try:
             self.proc.stdin.write((json.dumps(job.to_json()) + "\n").encode())
             self.proc.stdin.flush()
             line = self._read_line(deadline)
-        except (BrokenPipeError, OSError, EOFError):
-            return self._lost(job, start, "verify's judge process stopped while checking "
-                                          "this target")
-        except TimeoutError:
+        except TimeoutError:  # before OSError, of which it is a kind
             return self._lost(job, start, f"verify stopped checking this target after its "
                                           f"wall-time limit of {limit:g} s")
+        except (OSError, EOFError):
+            return self._lost(job, start, "verify's judge process stopped while checking "
+                                          "this target")
         try:
             return TargetResult.from_json(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
@@ -163,6 +170,8 @@ def main(argv=None) -> int:
     enable_compilation_cache()
     from .batch import check_one
 
+    channel.write(_READY.decode() + "\n")
+    channel.flush()
     for line in sys.stdin:
         job = Job.from_json(json.loads(line))
         start = time.perf_counter()

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import types
 from collections.abc import Mapping
@@ -146,6 +147,15 @@ def _is_literal(value) -> bool:
         return False
 
 
+def _importable(value) -> bool:
+    """Whether ``from value.__module__ import value.__name__`` gives ``value`` back (a
+    function, class or ufunc the namespace imported from an installed module)."""
+    owner, name = getattr(value, "__module__", None), getattr(value, "__name__", None)
+    module = sys.modules.get(owner) if isinstance(owner, str) else None
+    return isinstance(name, str) and name.isidentifier() and module is not None \
+        and owner != "__main__" and getattr(module, name, None) is value
+
+
 def _module_text(namespace: Mapping, source: NamespaceSource) -> str:
     home = namespace.get("__name__", "__main__")
     head, blocks = [], []
@@ -155,13 +165,12 @@ def _module_text(namespace: Mapping, source: NamespaceSource) -> str:
         if isinstance(value, types.ModuleType):
             head.append(f"import {value.__name__}" + (f" as {name}" if name !=
                                                       value.__name__ else ""))
-        elif isinstance(value, types.FunctionType | type):
-            owner = getattr(value, "__module__", None)
-            if owner == home:
-                blocks.append(_source_block(name, value, source))
-            elif owner and "<" not in value.__qualname__ and "." not in value.__qualname__:
-                head.append(f"from {owner} import {value.__qualname__}" +
-                            (f" as {name}" if name != value.__qualname__ else ""))
+        elif isinstance(value, types.FunctionType | type) and value.__module__ == home:
+            blocks.append(_source_block(name, value, source))
+        elif _importable(value):
+            imported = value.__name__
+            head.append(f"from {value.__module__} import {imported}" +
+                        (f" as {name}" if name != imported else ""))
         elif isinstance(value, bool | int | float | complex | str | bytes | tuple | type(None)) \
                 and name.isidentifier() and _is_literal(value):
             head.append(f"{name} = {value!r}")

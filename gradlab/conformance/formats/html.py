@@ -19,6 +19,7 @@ HTML_COLOURS = {"pass": ("#e6f4ea", "#137333"), "warn": ("#fef7e0", "#b06000"),
                 "skip": ("#f1f3f4", "#5f6368")}
 """(background, text) of each status's badge."""
 _CELL = "padding:2px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #ddd"
+_NOWRAP = ";white-space:nowrap"
 
 
 def badge(status: str, text: str | None = None) -> str:
@@ -52,7 +53,8 @@ def _row(row: Row) -> str:
              else f"<code>{escape(row.label)}</code>")
     cells = [label, badge(row.status), escape(row.passed),
              f"<code>{escape(row.definition)}</code>" if row.definition else "", _reason(row)]
-    return "<tr>" + "".join(f'<td style="{_CELL}">{c}</td>' for c in cells) + "</tr>"
+    return "<tr>" + "".join(f'<td style="{_CELL}{_NOWRAP if i < 4 else ""}">{c}</td>'
+                            for i, c in enumerate(cells)) + "</tr>"
 
 
 def _table(records) -> str:
