@@ -42,7 +42,9 @@ def verify(target=None, *, quick: bool = False, examples: int | None = None,
     scheduler : str, optional
         A running dask scheduler's address (implies ``executor="dask"``).
     target_timeout : float, optional
-        Wall-clock limit per target in seconds; a target past it is one ``error`` record.
+        Wall-clock limit per target in seconds; a target past it is one ``error`` record
+        (default: 900 with several targets; a single one is checked in this process, with
+        only the per-call ``timeout``, unless this is given).
     verbose : bool
         Whether ``str(report)`` lists every failing check with its counterexample.
 
@@ -84,10 +86,11 @@ def verify(target=None, *, quick: bool = False, examples: int | None = None,
             enable_compilation_cache()
             results = [check_one(job_list[0])]
         else:
-            from .many import check_many
+            from .many import DEFAULT_TARGET_TIMEOUT, check_many
 
             results = check_many(job_list, workers=opts.jobs, executor=opts.executor,
-                                 scheduler=opts.scheduler, target_timeout=target_timeout)
+                                 scheduler=opts.scheduler,
+                                 target_timeout=target_timeout or DEFAULT_TARGET_TIMEOUT)
         results = [_in_users_terms(result, source)
                    for result, source in zip(results, _per_job(sources, job_list),
                                              strict=True)]

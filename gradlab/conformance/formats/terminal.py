@@ -86,6 +86,8 @@ def _summary(console, results) -> None:
         table.add_row(*cells)
     table.add_row(*map(str, summary.totals()), style="bold")
     console.print(table)
+    if summary.unused:
+        console.print(f"(not implemented by any: {', '.join(summary.unused)})", style="dim")
 
 
 def print_report(results: list[TargetResult], *, verbose: bool = False, file=None) -> None:
