@@ -127,8 +127,10 @@ class VerifyItem(pytest.Item):
         status = self.record.status
         if status in ("fail", "error"):
             raise VerifyFailure(failure_text(self.record))
-        if status == "warn":
-            warnings.warn(VerifyWarning(failure_text(self.record)), stacklevel=1)
+        if status == "warn":  # shown at the definition, not at this line
+            path, line, _ = self.reportinfo()
+            warnings.warn_explicit(VerifyWarning(failure_text(self.record)), VerifyWarning,
+                                   str(path), line + 1)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, VerifyFailure):

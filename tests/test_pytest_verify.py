@@ -12,6 +12,13 @@ import gradlab
 
 pytest_plugins = ["pytester"]
 
+@pytest.fixture(autouse=True)
+def no_compilation_cache(monkeypatch):
+    """verify in this process must not turn JAX's cache on: JAX takes its folder once per
+    process, and later tests choose their own."""
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", "0")
+
+
 FUNCTIONS = """import numpy as np
 
 

@@ -17,6 +17,14 @@ from gradlab.conformance.api import jobs_for
 from gradlab.conformance.namespace import NOTEBOOK, namespace_source
 from gradlab.conformance.options import check_options
 
+
+@pytest.fixture(autouse=True)
+def no_compilation_cache(monkeypatch):
+    """verify in this process must not turn JAX's cache on: JAX takes its folder once per
+    process, and later tests choose their own."""
+    monkeypatch.setenv("GRADLAB_JAX_CACHE", "0")
+
+
 CORRECT_SOFTMAX = ("def softmax(a):\n"
                    "    e = np.exp(a - np.max(a, axis=-1, keepdims=True))\n"
                    "    return e / np.sum(e, axis=-1, keepdims=True)")
