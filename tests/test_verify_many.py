@@ -93,10 +93,18 @@ def test_no_judge_or_executor_outlives_the_run(pooled):
     assert _alive(new) == []
 
 
-def test_dask_gives_the_same_records_as_the_pool(pooled):
+@pytest.mark.parametrize("where", ["its own LocalCluster", "a running scheduler"])
+def test_dask_gives_the_same_records_as_the_pool(pooled, where):
     paths, results, _, _ = pooled
     jobs = [_job(paths["good"], "good"), _job(paths["bad"], "bad")]
-    on_dask = check_many(jobs, workers=2, executor="dask", target_timeout=120.0)
+    if where == "a running scheduler":  # as --scheduler ADDRESS reaches a cluster
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=1, threads_per_worker=2, dashboard_address=None) as cluster:
+            on_dask = check_many(jobs, scheduler=cluster.scheduler_address,
+                                 target_timeout=120.0)
+    else:
+        on_dask = check_many(jobs, workers=2, executor="dask", target_timeout=120.0)
     by_label = {r.label: r for r in results}
     assert [_comparable(r) for r in on_dask] == [_comparable(by_label[j.label]) for j in jobs]
 
@@ -123,7 +131,9 @@ def test_the_command_line_summarises_a_class(tmp_path, capsys):
     (["--target-timeout", "0"], "--target-timeout must be a positive"),
     (["--summary-csv", "/no/such/folder/c.csv"], "does not exist"),
     (["--junit", "."], "is a folder"),
-    (["--format", "gradescope", "--json", "-"], "both write to stdout")])
+    (["--format", "gradescope", "--json", "-"], "both write to stdout"),
+    (["--format", "html"], "--format must be one of text, github, gradescope"),
+    (["--executor", "threads"], "--executor must be one of process, dask")])
 def test_bad_options_exit_2_before_any_work(args, message, capsys):
     assert main(["verify", *args]) == 2
     assert message in capsys.readouterr().err

@@ -42,8 +42,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         help="refuse to check a target unless every protection of the OS "
                              "sandbox is in force (for graders)")
     reports = parser.add_argument_group("reports for CI and courses")
-    reports.add_argument("--format", choices=("text", "github", "gradescope"), default="text",
-                         help="what goes to stdout: the report (text, in colour on a "
+    reports.add_argument("--format", default="text", metavar="FORMAT",
+                         help="{text,github,gradescope}: what goes to stdout: the report "
+                              "(text, in colour on a "
                               "terminal unless NO_COLOR is set), GitHub Actions annotations "
                               "after it (github), or a Gradescope results.json (gradescope; "
                               "the report then goes to stderr)")
@@ -56,7 +57,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                            "row (default 900 with several targets, none for one)")
     many.add_argument("--summary-csv", metavar="FILE",
                       help="write the summary (a row per target, a column per book name)")
-    many.add_argument("--executor", choices=("process", "dask"), default="process",
+    many.add_argument("--executor", default="process", metavar="{process,dask}",
                       help="run the judges in a local process pool (default) or on dask")
     many.add_argument("--scheduler", metavar="ADDRESS",
                       help="a running dask scheduler (implies --executor dask; the targets "
@@ -76,7 +77,12 @@ def _terminate(signum, frame):
 def _check_args(args):
     """The jobs and options of ``args``, or ValueError saying what is wrong."""
     from gradlab.conformance.api import jobs_for
+    from gradlab.conformance.formats import FORMATS
     from gradlab.conformance.options import check_options, writable_file
+
+    if args.format not in FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(FORMATS)}, got "
+                         f"{args.format!r}")
 
     opts = check_options(names=CLI_NAMES, quick=args.quick, examples=args.examples,
                          timeout=args.timeout, require_sandbox=args.require_sandbox,

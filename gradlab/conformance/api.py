@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from .batch import Job, TargetResult
 from .options import check_options
 from .results import VerifyReport
+from .session import DEFAULT_TIMEOUT
 
 __all__ = ["verify", "jobs_for"]
 
 
 def verify(target=None, *, quick: bool = False, examples: int | None = None,
-           timeout: float = 15.0, require_sandbox: bool = False, jobs: int = 1,
+           timeout: float = DEFAULT_TIMEOUT, require_sandbox: bool = False, jobs: int = 1,
            executor: str = "process", scheduler: str | None = None,
            target_timeout: float | None = None, verbose: bool = False) -> VerifyReport:
     """Check book-style code against the JAX oracle, as ``gradlab verify`` does.
@@ -32,7 +33,7 @@ def verify(target=None, *, quick: bool = False, examples: int | None = None,
     examples : int, optional
         Hypothesis examples per search (default 20).
     timeout : float
-        Seconds one call into the checked code may take.
+        Seconds one call into the checked code may take (default 15).
     require_sandbox : bool
         Check nothing where a protection of the OS sandbox is missing.
     jobs : int

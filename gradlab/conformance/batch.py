@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .records import Record
+from .session import DEFAULT_TIMEOUT
 
 __all__ = ["Job", "TargetResult", "check_one", "target_root", "lost_target"]
 
@@ -24,7 +25,7 @@ class Job:
     label: str
     quick: bool = False
     examples: int | None = None
-    timeout: float = 15.0
+    timeout: float = DEFAULT_TIMEOUT
     isolation: str = "sandbox"
     require_sandbox: bool = False
 
