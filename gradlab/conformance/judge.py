@@ -70,7 +70,7 @@ class Judge:
             line = self._read_line(deadline)
         except TimeoutError:  # before OSError, of which it is a kind
             return self._lost(job, start, f"verify stopped checking this target after its "
-                                          f"wall-time limit of {limit:g} s")
+                                          f"wall-time limit of {limit:g} s", exited=False)
         except (OSError, EOFError):
             return self._lost(job, start, "verify's judge process stopped while checking "
                                           "this target")
@@ -94,8 +94,11 @@ class Judge:
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
-    def _lost(self, job: Job, start: float, reason: str) -> TargetResult:
-        code = self.proc.poll() if self.proc else None
+    def _lost(self, job: Job, start: float, reason: str, exited: bool = True) -> TargetResult:
+        code = None
+        if self.proc is not None and exited:  # it closed its end: its status comes soon
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.proc.wait(timeout=2)
         tail = self._stderr_tail()
         self.close(kill=True)
         if code is not None:
