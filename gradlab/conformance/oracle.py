@@ -50,22 +50,24 @@ def grad(name: str, *args, **kwargs):
     return reference.grad(getattr(reference, name))(*args, **kwargs)
 
 
-def third_derivatives(name: str, *args):
+def third_derivatives(name: str, *args, **static):
     """``d^3 f / d p_i^3`` for every scalar ``p_i`` of the first argument, exactly.
 
-    Same structure as the first argument (an array or a dict of arrays).
+    Same structure as the first argument (an array or a dict of arrays). ``static`` are
+    keyword arguments of the twin that fix its structure (``activation="sigmoid"``).
     """
     from gradlab import reference
 
-    return reference.to_numpy(_third_of(name)(*args))
+    return reference.to_numpy(_third_of(name, tuple(sorted(static.items())))(*args))
 
 
 @functools.cache
-def _third_of(name: str):
+def _third_of(name: str, static: tuple = ()):
     """The jitted, float64-checked third derivatives of one reference twin."""
     from gradlab import reference
 
-    pure = getattr(reference, name).__wrapped__
+    twin = getattr(reference, name).__wrapped__
+    pure = functools.partial(twin, **dict(static)) if static else twin
 
     def third(first, *rest):
         return _third(pure, first, *rest)

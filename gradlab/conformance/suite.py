@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from .harness import Failed, Harness, Missing, describe_exception
+from .harness import Failed, Harness, Missing, Skipped, describe_exception
 from .loading.implementation import ALIASES, OPTIONAL
 from .records import Outcome, Record
 from .registry import CHECKS
@@ -24,12 +24,7 @@ DEFAULT_EXAMPLES = 20
 
 def all_checks(*, quick: bool = False):
     """Every registered check (those marked quick only, with ``quick``)."""
-    from . import (  # noqa: F401  (importing registers the checks)
-        checks_functions,
-        checks_nets,
-        checks_numerical,
-        checks_simplenet,
-    )
+    from . import checks  # noqa: F401  (importing registers the checks)
 
     order = {name: i for i, name in enumerate(ALIASES)}  # the book's order
     return sorted((c for c in CHECKS if c.quick or not quick), key=lambda c: order[c.function])
@@ -137,7 +132,9 @@ def _run(c, session, examples: int, entry) -> tuple[Record, bool]:
                   if exc.reason == "timed out" else exc.reason)
         outcome = Outcome("error", reason, h.last_call)
     except Missing as missing:
-        outcome = Outcome("skip", f"needs {missing}, which the target does not define")
+        outcome = Outcome("skip", f"not implemented: {missing}")
+    except Skipped as skipped:
+        outcome = Outcome("skip", str(skipped))
     except Failed as failed:
         outcome = failed.outcome
     except RemoteError as exc:
@@ -146,6 +143,9 @@ def _run(c, session, examples: int, entry) -> tuple[Record, bool]:
         outcome = Outcome("error", f"verify could not judge the result "
                                    f"({describe_exception(exc)[:300]})", h.last_call)
     outcome = _with_side_effects(outcome, h.side_effects)
+    if h.notes and outcome.status != "skip":
+        outcome = Outcome(outcome.status, f"{outcome.message} ({'; '.join(sorted(h.notes))})",
+                          outcome.counterexample, outcome.details)
     if entry.role == "progression" and outcome.status == "fail":
         outcome = Outcome("warn", f"an earlier version from the book's progression "
                                   f"({entry.note}), reported without failing the name: "
@@ -160,6 +160,10 @@ def _crash(exc: RemoteError, session, call) -> Outcome:
     text = f"{exc.type_name}: {exc.message[:300]}"
     if exc.type_name == "SystemExit":
         return Outcome("fail", f"called sys.exit({exc.code}) on valid input", call)
+    if exc.type_name == "NameError" and exc.name in session.import_failures:
+        return Outcome("error", f"{text} -- {exc.name!r} comes from an import that failed "
+                                f"when verify loaded the file ({session.import_failures[exc.name]})"
+                                f"; fix or install that import", call)
     if exc.type_name == "NameError" and exc.name in session.script_names:
         return Outcome("error", f"{text} -- {exc.name!r} is set by a module-level script "
                                 f"statement that verify does not run; define it at import "

@@ -1,0 +1,124 @@
+"""Checks of the activation functions and softmax (chapter 3): values against the JAX oracle.
+
+Each definition is called the way its own signature takes one array (see
+:meth:`~..harness.Harness.invoke`); the losses are in :mod:`.losses`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import oracle
+from ..harness import compare, outcome_from_search
+from ..records import Outcome
+from ..registry import check
+from ..tolerances import parity_tolerance
+
+
+def _oracle(name):
+    return functools.partial(oracle.value, name)
+
+
+def _values(h, name, cases, oracle, *, what="values", input_scale=None):
+    """Compare ``name(*args)`` with ``oracle(*args)`` for every case; first mismatch fails."""
+    for args in cases:
+        got = h.invoke(name, *args)
+        want = np.asarray(oracle(*args))
+        scale = float(np.max(np.abs(args[0]))) if input_scale else 0.0
+        problem = compare(got, want, parity_tolerance(want, input_scale=scale))
+        if problem:
+            return Outcome("fail", f"wrong {what}: {problem}", h.last_call)
+    return Outcome("pass", f"{what} match the JAX oracle on {len(cases)} inputs")
+
+
+def _search(h, name, strategy, oracle, *, input_scale=False):
+    def prop(args):
+        got = h.invoke(name, *args)
+        want = np.asarray(oracle(*args))
+        scale = float(np.max(np.abs(args[0]))) if input_scale else 0.0
+        return compare(got, want, parity_tolerance(want, input_scale=scale))
+
+    return outcome_from_search(h.search(strategy, prop), name=name, what="hypothesis found")
+
+
+def _arrays(**kwargs):
+    from hypothesis import strategies as st
+
+    from gradlab.strategies import finite_arrays
+
+    return st.tuples(finite_arrays(**kwargs))
+
+
+_MIXED = [np.array([-2.5, -0.7, 0.3, 1.5, 4.0]), np.array([[-3.0, 0.2], [1.1, -0.05]])]
+
+
+def _elementwise(name, oracle_name, cases, *, bound=10.0, away_from=None):
+    @check(f"{name}.values")
+    def values(h):
+        return _values(h, name, cases, _oracle(oracle_name))
+
+    @check(f"{name}.search", quick=False)
+    def search(h):
+        strategy = _arrays(bound=bound, away_from=away_from, margin=1e-3)
+        found = _search(h, name, strategy, _oracle(oracle_name))
+        return found or Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")
+
+
+_elementwise("step_function", "step_function",
+             [(x,) for x in _MIXED] + [(np.array([0.0, -0.0]),)], away_from=0.0)
+_elementwise("sigmoid", "sigmoid",
+             [(x,) for x in _MIXED] + [(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]),)],
+             bound=50.0)
+_elementwise("sigmoid_grad", "sigmoid_grad", [(x,) for x in _MIXED], bound=20.0)
+_elementwise("relu", "relu", [(x,) for x in _MIXED], away_from=0.0)
+_elementwise("relu_grad", "relu_grad", [(x,) for x in _MIXED], away_from=0.0)
+_elementwise("identity_function", "identity_function", [(x,) for x in _MIXED])
+
+
+@check("relu_grad.at_zero")
+def relu_grad_at_zero(h):
+    got = np.asarray(h.invoke("relu_grad", np.array([0.0])), dtype=float)
+    if got.shape != (1,) or got[0] not in (0.0, 1.0):
+        return Outcome("fail", f"relu_grad(0) returned {got!r}; expected 1 (the book) or 0",
+                       h.last_call)
+    return Outcome("pass", f"relu'(0) = {got[0]:g} (the book's convention is 1, JAX's is 0;"
+                           " ReLU has no derivative at its kink)")
+
+
+_LOGITS = {
+    "vector": [(np.array([0.3, 2.9, 4.0]),)],
+    "batch": [(np.array([[0.3, 2.9, 4.0, 1.0], [-1.0, 0.0, 1.0, 50.0]]),),
+              (np.array([[1.0, 2.0], [30.0, 1.0], [0.5, 0.5]]),)],
+    "large": [(np.array([1010.0, 1000.0, 990.0]),),
+              (np.array([[1000.0, 1001.0, 999.0], [-1000.0, -999.0, -1001.0]]),)],
+    "square": [(np.array([[0.2, 1.5, -0.3], [2.0, 0.1, 0.4], [-1.0, 3.0, 0.0]]),)],
+    "single_row": [(np.array([[0.5, -1.5, 2.5]]),)],
+}
+
+
+def _softmax_case(kind, cases):
+    @check(f"softmax.{kind}")
+    def run(h):
+        outcome = _values(h, "softmax", cases, _oracle("softmax"), input_scale=True)
+        if outcome.status == "fail" and kind == "batch":
+            outcome.message += (" (normalise each row by its own max and sum: axis=-1, "
+                                "keepdims=True; the chapter-3 softmax uses the whole array)")
+        if outcome.status == "fail" and kind == "large":
+            outcome.message += " (subtract the maximum before exp, section 3.5.2)"
+        return outcome
+
+
+for _kind, _cases in _LOGITS.items():
+    _softmax_case(_kind, _cases)
+
+
+@check("softmax.search", quick=False)
+def softmax_search(h):
+    from hypothesis import strategies as st
+
+    from gradlab.strategies import logits
+
+    found = _search(h, "softmax", st.tuples(logits()), _oracle("softmax"), input_scale=True)
+    return found or Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")

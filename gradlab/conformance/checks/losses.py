@@ -1,0 +1,338 @@
+"""Checks of the loss functions (section 4.2): values under every correct convention.
+
+A loss is judged by the convention its own values follow (:mod:`..conventions`): the
+first check of a definition works it out from inputs without zero probabilities, and
+every check of that definition then holds it to that convention, naming it. A wrong
+number under every accepted convention is a failure; a valid different convention (an
+MSE without the 0.5, a cross-entropy for one-hot targets only) is a warning that names
+it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import conventions as cv
+from ..harness import compare, fmt_call
+from ..records import Outcome
+from ..registry import check
+from ..tolerances import parity_tolerance
+
+# 1-D y without zeros (the book's example of section 4.2.2 has zeros: see zero_probability)
+_Y1 = np.array([0.1, 0.05, 0.6, 0.01, 0.05, 0.1, 0.02, 0.04, 0.02, 0.01])
+_L1 = np.array(2)
+_YB = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]])
+_LB = np.array([1, 2])
+_YSQ = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25], [0.3, 0.3, 0.4]])
+_LSQ = np.array([1, 0, 2])
+_YZ = np.array([[0.0, 0.6, 0.4], [0.3, 0.0, 0.7]])  # the first sample's class has p = 0
+_LZ = np.array([0, 2])
+CASES = {"vector": (_Y1, _L1), "batch": (_YB, _LB), "square": (_YSQ, _LSQ)}
+FORMS = ("one-hot", "labels")
+
+
+def _target(y, labels, form):
+    return labels if form == "labels" else np.eye(np.shape(y)[-1])[labels]
+
+
+def _number(got):
+    arr = np.asarray(got, dtype=float)
+    if arr.size != 1:
+        raise ValueError(f"returned shape {arr.shape}, expected a number")
+    return float(arr.reshape(()))
+
+
+def _call(h, y, t):
+    """The learner's value (a float), or why there is none (a string)."""
+    try:
+        got = h.invoke("cross_entropy_error", y, t)
+        return _number(got)
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        what = getattr(exc, "type_name", type(exc).__name__)
+        return f"{what}: {getattr(exc, 'message', exc)}"[:200]
+
+
+class Profile:
+    """What one definition's cross-entropy does: its value on each case and form, the
+    convention that explains them, and which target forms follow it."""
+
+    def __init__(self, h):
+        self.values = {(case, form): _call(h, y, _target(y, labels, form))
+                       for case, (y, labels) in CASES.items() for form in FORMS}
+        self.convention = self._infer()
+        self.zero = {form: _call(h, _YZ, _target(_YZ, _LZ, form)) for form in FORMS}
+        if self.convention is not None and self.convention.floor == 0.0:
+            self.convention = self._clamp() or self.convention
+        self.wrong = {form: [(case, self.problem(case, form)) for case in CASES
+                             if self.problem(case, form)] for form in FORMS}
+
+    def expected(self, case, form, convention=None):
+        y, labels = CASES[case]
+        return cv.ce_value(y, _target(y, labels, form), convention or self.convention)
+
+    def _infer(self):
+        candidates = []
+        for (case, form), got in self.values.items():
+            if isinstance(got, float):
+                y, labels = CASES[case]
+                found = cv.ce_floor(y, _target(y, labels, form), got,
+                                    tol=parity_tolerance(got))
+                if found is not None:
+                    candidates.append(found)
+        support = {c: sum(self._matches(case, form, c) for case, form in self.values)
+                   for c in candidates}
+        return max(support, key=lambda c: (support[c], c.book, c.floor == 0.0), default=None)
+
+    def _matches(self, case, form, convention) -> bool:
+        got = self.values[(case, form)]
+        want = self.expected(case, form, convention)
+        return isinstance(got, float) and abs(got - want) <= parity_tolerance(want)
+
+    def _clamp(self):
+        """A floor that only shows at p = 0 (np.clip(y, eps, 1), or a delta too small to
+        see elsewhere), read from the zero-probability value."""
+        got = self.zero["labels"]
+        if not isinstance(got, float) or not np.isfinite(got):
+            return None
+        p, n = cv.picked(_YZ, _LZ)
+        eps = float(np.exp(-(n * got + np.sum(np.log(p[p > 0])))))
+        if not 0.0 < eps <= cv.MAX_FLOOR:
+            return None
+        rounded = cv.CEConvention("clip", float(f"{eps:.2g}"))
+        want = cv.ce_value(_YZ, _LZ, rounded)
+        return rounded if abs(want - got) <= parity_tolerance(want) else \
+            cv.CEConvention("clip", eps)
+
+    def problem(self, case, form) -> str | None:
+        got = self.values[(case, form)]
+        if isinstance(got, str):
+            return f"crashed: {got}"
+        if self.convention is None:
+            return "no convention fits"
+        want = self.expected(case, form)
+        return compare(got, want, parity_tolerance(want))
+
+
+def _profile(h) -> Profile:
+    return h.memo("cross_entropy_error", lambda: Profile(h))
+
+
+def _causes(y, t, got, convention) -> str:
+    """The likely cause of a wrong cross-entropy value."""
+    want = cv.ce_value(y, t, convention)
+    n, c = cv.picked(y, t)[1], np.shape(y)[-1]
+    p, _ = cv.picked(y, t)
+    candidates = [(want * n, "the sum is not divided by the batch size N"),
+                  (want / c, "it divides by the number of classes (a 1-D y must be one "
+                             "row: reshape it to (1, C) first)" if np.ndim(y) == 1 else
+                   "it averages over every element (N x C), not over the batch"),
+                  (-np.sum(np.log(np.maximum(p, 1e-300)) + convention.floor) / n,
+                   "delta is added outside the log")]
+    for value, cause in candidates:
+        if isinstance(got, float) and abs(got - value) <= parity_tolerance(value):
+            return f" -- likely cause: {cause}"
+    return ""
+
+
+def _judge(h, cases, what):
+    """The outcome of ``cases`` (case, form) under the definition's convention."""
+    prof = _profile(h)
+    conv = prof.convention
+    if conv is None:
+        case, form = cases[0]
+        y, labels = CASES[case]
+        t = _target(y, labels, form)
+        got = prof.values[(case, form)]
+        want = cv.ce_value(y, t, cv.CEConvention("add", cv.BOOK_DELTA))
+        shown = compare(got, want, parity_tolerance(want)) if isinstance(got, float) else got
+        return Outcome("fail", f"wrong value ({what}), under every accepted convention (delta "
+                               f"= 1e-7, no delta, another delta or clamp up to 1e-4): {shown}"
+                               f" [book's convention assumed]{_causes(y, t, got, _BOOK)}",
+                       fmt_call("cross_entropy_error", y, t))
+    for case, form in cases:
+        problem = prof.problem(case, form)
+        if problem is None:
+            continue
+        y, labels = CASES[case]
+        t = _target(y, labels, form)
+        other = FORMS[1 - FORMS.index(form)]
+        if not prof.wrong[other] and _restriction(prof.values[(case, form)], y, labels,
+                                                  form, conv):
+            return Outcome("warn", f"{other} t only: with {form} t it {problem} ({what}); its "
+                                   f"{other} results follow {conv.name}. The book's final "
+                                   f"version (section 4.2.4) accepts both forms",
+                           fmt_call("cross_entropy_error", y, t))
+        return Outcome("fail", f"wrong value ({what}): {problem} [assuming {conv.name}, "
+                               f"which its other results follow]"
+                               f"{_causes(y, t, prof.values[(case, form)], conv)}",
+                       fmt_call("cross_entropy_error", y, t))
+    note = "" if conv.book else f"note: {conv.name}; "
+    return Outcome("pass", f"{note}{what}: right under {conv.name}")
+
+
+_BOOK = cv.CEConvention("add", cv.BOOK_DELTA)
+
+
+def _restriction(got, y, labels, form, conv) -> bool:
+    """Whether a wrong result for one target form is what a version written for the
+    other form does with it (the book's one-hot version multiplies t into log(y), so
+    labels broadcast or crash; a labels-only version crashes on one-hot t), rather than
+    a bug of a version that handles both."""
+    if isinstance(got, str):
+        return True
+    if form != "labels":
+        return False
+    y2 = np.reshape(y, (1, -1)) if np.ndim(y) == 1 else np.asarray(y)
+    t2 = np.reshape(labels, (1, -1)) if np.ndim(y) == 1 else np.asarray(labels)
+    try:
+        misuse = -np.sum(t2 * np.log(y2 + conv.floor)) / y2.shape[0]
+    except ValueError:
+        return False
+    return abs(got - misuse) <= parity_tolerance(misuse)
+
+
+@check("cross_entropy_error.vector")
+def ce_vector(h):
+    return _judge(h, [("vector", "one-hot")], "1-D y, one-hot t")
+
+
+@check("cross_entropy_error.vector_label")
+def ce_vector_label(h):
+    return _judge(h, [("vector", "labels")], "1-D y, label t")
+
+
+@check("cross_entropy_error.batch_one_hot")
+def ce_batch_one_hot(h):
+    return _judge(h, [("batch", "one-hot")], "batch, one-hot t")
+
+
+@check("cross_entropy_error.batch_labels")
+def ce_batch_labels(h):
+    return _judge(h, [("batch", "labels")], "batch, label t")
+
+
+@check("cross_entropy_error.square_batch")
+def ce_square(h):
+    return _judge(h, [("square", "labels"), ("square", "one-hot")], "square batch N = C")
+
+
+@check("cross_entropy_error.zero_probability")
+def ce_zero_probability(h):
+    prof = _profile(h)
+    conv = prof.convention
+    if conv is None:
+        return Outcome("fail", "wrong even without zero probabilities (see the other "
+                               "cross_entropy_error checks), so this one cannot tell more",
+                       fmt_call("cross_entropy_error", _YZ, _LZ))
+    for form in FORMS:
+        if prof.wrong[form]:
+            continue  # that form's restriction is reported by the checks above
+        t = _target(_YZ, _LZ, form)
+        got = prof.zero[form]
+        want = cv.ce_value(_YZ, t, conv)
+        if isinstance(got, float) and abs(got - want) <= parity_tolerance(want):
+            continue
+        if conv.floor == 0.0 and (not isinstance(got, float) or not np.isfinite(got)):
+            shown = got if isinstance(got, str) else f"returned {got}"
+            return Outcome("warn", f"no delta in the log: at an exact 0 probability it {shown}"
+                                   f" ({form} t); its loss is right elsewhere. The book adds "
+                                   f"delta = 1e-7 inside the log so that log(0) never happens",
+                           fmt_call("cross_entropy_error", _YZ, t))
+        shown = compare(got, want, parity_tolerance(want)) if isinstance(got, float) else got
+        return Outcome("fail", f"an exact 0 probability ({form} t): {shown} [assuming "
+                               f"{conv.name}, which its values without zeros follow]",
+                       fmt_call("cross_entropy_error", _YZ, t))
+    floor = "-log(0 + delta)" if conv.mode == "add" else "-log(floor)"
+    note = "" if conv.book else f"note: {conv.name}; "
+    return Outcome("pass", f"{note}finite loss ({floor}) at a zero probability")
+
+
+@check("cross_entropy_error.search", quick=False)
+def ce_search(h):
+    from gradlab.strategies import classification_batches
+
+    prof = _profile(h)
+    conv = prof.convention or _BOOK
+    forms = [f for f in FORMS if not prof.wrong[f]] or list(FORMS)
+    tolerate_zero = conv.mode == "add" and conv.floor == 0.0
+
+    def prop(case):
+        y, labels, hot = case
+        for form in forms:
+            t = labels if form == "labels" else hot
+            if tolerate_zero and np.any(cv.picked(y, t)[0] == 0) or tolerate_zero and \
+                    form == "one-hot" and np.any(y == 0):
+                continue  # no delta: log(0) is zero_probability's business
+            got = h.invoke("cross_entropy_error", y, t)
+            want = cv.ce_value(y, t, conv)
+            problem = compare(got, want, parity_tolerance(want))
+            if problem:
+                return f"t = {form}: {problem} [assuming {conv.name}]"
+        return None
+
+    found = h.search(classification_batches(), prop)
+    if found is None:
+        return Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")
+    _, message = found
+    return Outcome("fail", f"hypothesis found: {message}", h.last_call)
+
+
+# ---- mean squared error -------------------------------------------------------------------
+
+_T1 = np.eye(10)[2]
+_MSE_CASES = [(_Y1, _T1), (_YB, np.eye(3)[_LB]), (_YSQ, np.eye(3)[_LSQ])]
+
+
+def _mse_convention(h):
+    def compute():
+        got = [h.invoke("mean_squared_error", y, t) for y, t in _MSE_CASES]
+        return cv.mse_convention(_MSE_CASES, got, tol=parity_tolerance), got
+    return h.memo("mean_squared_error", compute)
+
+
+@check("mean_squared_error.values")
+def mse_values(h):
+    key, got = _mse_convention(h)
+    if key == "book":
+        return Outcome("pass", f"0.5 * sum((y - t)**2) on {len(_MSE_CASES)} inputs")
+    if key is not None:
+        return Outcome("warn", f"a valid different convention: {cv.MSE_CONVENTIONS[key][0]}; "
+                               f"the book's (section 4.2.1) is 0.5 * sum((y - t)**2). Its "
+                               f"losses differ from the book's by a constant factor")
+    for (y, t), g in zip(_MSE_CASES, got, strict=True):
+        want = cv.mse_value(y, t, "book")
+        problem = compare(g, want, parity_tolerance(want))
+        if problem:
+            hint = ""
+            if np.ndim(y) == 1 and compare(g, cv.mse_value(y, t, "half_mean"), 1e-12) is None:
+                hint = (" -- likely cause: a 1-D y is divided by its length (it is one "
+                        "sample: N = 1)")
+            return Outcome("fail", f"wrong value under every convention (0.5 * sum, a sum, a "
+                                   f"mean, an average over the batch): {problem} [book's "
+                                   f"convention shown]{hint}",
+                           fmt_call("mean_squared_error", y, t))
+    return Outcome("fail", "its values follow no single convention across 1-D and batch "
+                           "inputs", fmt_call("mean_squared_error", *_MSE_CASES[0]))
+
+
+@check("mean_squared_error.search", quick=False)
+def mse_search(h):
+    from hypothesis import strategies as st
+
+    from gradlab.strategies import probability_rows
+
+    key = _mse_convention(h)[0] or "book"
+    strategy = st.integers(2, 5).flatmap(lambda c: st.tuples(
+        probability_rows((2, c), allow_zero=False),
+        st.integers(0, c - 1).map(lambda i: np.eye(c)[[i, (i + 1) % c]])))
+
+    def prop(case):
+        got = h.invoke("mean_squared_error", *case)
+        want = cv.mse_value(*case, key)
+        problem = compare(got, want, parity_tolerance(want))
+        return problem and f"{problem} [assuming {cv.MSE_CONVENTIONS[key][0]}]"
+
+    found = h.search(strategy, prop)
+    if found is None:
+        return Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")
+    return Outcome("fail", f"hypothesis found: {found[1]}", h.last_call)
