@@ -154,14 +154,16 @@ class Harness:
             self.notes.add(plan.note)
         return plan
 
-    def invoke(self, name: str, *values, restore: bool = False, watch=None):
+    def invoke(self, name: str, *values, restore: bool = False, watch=None, extra=None):
         """Call book name ``name`` with the book's arguments ``values`` the way its own
-        signature takes them (see :mod:`.calling`)."""
+        signature takes them (see :mod:`.calling`); ``extra`` are keyword arguments of
+        its own (a flag such as ``one_hot_label=False``)."""
         from .calling import BOOK_SIGNATURES, Slot
 
         slots = BOOK_SIGNATURES.get(name, (Slot("x", "input"),))[:len(values)]
         plan = self.plan(name, slots)
         args, kwargs = plan.arguments(values)
+        kwargs.update(extra or {})
         entry = self.entry_of(name)
         label = entry.definition.alias if entry.definition is not None else name
         return self.call(label, self.fn(name), *args, restore=restore, watch=watch,

@@ -42,14 +42,38 @@ def _number(got):
     return float(arr.reshape(()))
 
 
+def form_flag(h, y, t) -> dict:
+    """``{name: bool}`` for a parameter of the learner's own that says which target form
+    it is given (``one_hot_label=True``), set for ``t``; empty when it has none."""
+    for p in h.params("cross_entropy_error") or ():
+        key = p.name.lower().replace("_", "")
+        if ("onehot" in key or "islabel" in key) and p.default in ("True", "False"):
+            one_hot = np.size(t) == np.size(y)
+            return {p.name: one_hot if "onehot" in key else not one_hot}
+    return {}
+
+
+def invoke_ce(h, y, t):
+    """``cross_entropy_error(y, t)`` called the learner's way."""
+    return h.invoke("cross_entropy_error", y, t, extra=form_flag(h, y, t))
+
+
+def _shown(h, y, t) -> str:
+    return fmt_call("cross_entropy_error", y, t, **form_flag(h, y, t))
+
+
 def _call(h, y, t):
     """The learner's value (a float), or why there is none (a string)."""
+    from ..session import RemoteError
+
     try:
-        got = h.invoke("cross_entropy_error", y, t)
-        return _number(got)
-    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
-        what = getattr(exc, "type_name", type(exc).__name__)
-        return f"{what}: {getattr(exc, 'message', exc)}"[:200]
+        return _number(invoke_ce(h, y, t))
+    except RemoteError as exc:
+        if exc.type_name == "NameError":
+            raise
+        return f"{exc.type_name}: {exc.message}"[:200]
+    except (TypeError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"[:200]
 
 
 class Profile:
@@ -148,7 +172,7 @@ def _judge(h, cases, what):
         return Outcome("fail", f"wrong value ({what}), under every accepted convention (delta "
                                f"= 1e-7, no delta, another delta or clamp up to 1e-4): {shown}"
                                f" [book's convention assumed]{_causes(y, t, got, _BOOK)}",
-                       fmt_call("cross_entropy_error", y, t))
+                       _shown(h, y, t))
     for case, form in cases:
         problem = prof.problem(case, form)
         if problem is None:
@@ -156,16 +180,16 @@ def _judge(h, cases, what):
         y, labels = CASES[case]
         t = _target(y, labels, form)
         other = FORMS[1 - FORMS.index(form)]
-        if not prof.wrong[other] and _restriction(prof.values[(case, form)], y, labels,
+        if prof.problem(case, other) is None and _restriction(prof.values[(case, form)], y, labels,
                                                   form, conv):
             return Outcome("warn", f"{other} t only: with {form} t it {problem} ({what}); its "
                                    f"{other} results follow {conv.name}. The book's final "
                                    f"version (section 4.2.4) accepts both forms",
-                           fmt_call("cross_entropy_error", y, t))
+                           _shown(h, y, t))
         return Outcome("fail", f"wrong value ({what}): {problem} [assuming {conv.name}, "
                                f"which its other results follow]"
                                f"{_causes(y, t, prof.values[(case, form)], conv)}",
-                       fmt_call("cross_entropy_error", y, t))
+                       _shown(h, y, t))
     note = "" if conv.book else f"note: {conv.name}; "
     return Outcome("pass", f"{note}{what}: right under {conv.name}")
 
@@ -223,7 +247,7 @@ def ce_zero_probability(h):
     if conv is None:
         return Outcome("fail", "wrong even without zero probabilities (see the other "
                                "cross_entropy_error checks), so this one cannot tell more",
-                       fmt_call("cross_entropy_error", _YZ, _LZ))
+                       _shown(h, _YZ, _LZ))
     for form in FORMS:
         if prof.wrong[form]:
             continue  # that form's restriction is reported by the checks above
@@ -237,11 +261,11 @@ def ce_zero_probability(h):
             return Outcome("warn", f"no delta in the log: at an exact 0 probability it {shown}"
                                    f" ({form} t); its loss is right elsewhere. The book adds "
                                    f"delta = 1e-7 inside the log so that log(0) never happens",
-                           fmt_call("cross_entropy_error", _YZ, t))
+                           _shown(h, _YZ, t))
         shown = compare(got, want, parity_tolerance(want)) if isinstance(got, float) else got
         return Outcome("fail", f"an exact 0 probability ({form} t): {shown} [assuming "
                                f"{conv.name}, which its values without zeros follow]",
-                       fmt_call("cross_entropy_error", _YZ, t))
+                       _shown(h, _YZ, t))
     floor = "-log(0 + delta)" if conv.mode == "add" else "-log(floor)"
     note = "" if conv.book else f"note: {conv.name}; "
     return Outcome("pass", f"{note}finite loss ({floor}) at a zero probability")
@@ -263,7 +287,7 @@ def ce_search(h):
             if tolerate_zero and np.any(cv.picked(y, t)[0] == 0) or tolerate_zero and \
                     form == "one-hot" and np.any(y == 0):
                 continue  # no delta: log(0) is zero_probability's business
-            got = h.invoke("cross_entropy_error", y, t)
+            got = invoke_ce(h, y, t)
             want = cv.ce_value(y, t, conv)
             problem = compare(got, want, parity_tolerance(want))
             if problem:

@@ -30,10 +30,12 @@ __all__ = ["Version", "version", "section", "roles"]
 @dataclass(frozen=True)
 class Version:
     """How complete a definition is (higher is more); ``note`` names an earlier version
-    of the book's own progression."""
+    of the book's own progression, and ``outside`` the checks that go beyond what that
+    version was written for (a batch for a one-sample version)."""
 
     rank: int
     note: str | None = None
+    outside: tuple[str, ...] = ()
 
 
 def _constants(node) -> set:
@@ -55,30 +57,41 @@ _ND = {"nditer", "ndindex", "multi_index", "ndenumerate", "ndim", "flat", "resha
        "shape", "enumerate"}
 
 
+_BATCHES = ("softmax.batch", "softmax.square", "softmax.search")
+
+
 def _softmax(d: RawDef) -> Version:
+    one = () if d.names & _BATCH_SOFTMAX else _BATCHES
     if "exp" in d.names and not d.names & _MAX:
-        return Version(0, "§3.5.1's naive softmax (no max shift: overflows for large inputs)")
-    if not d.names & _BATCH_SOFTMAX:
+        return Version(0, "§3.5.1's naive softmax (no max shift: overflows for large inputs)",
+                       ("softmax.large", *one))
+    if one:
         return Version(1, "§3.5.2's softmax of one sample (one max and one sum over the "
-                          "whole input)")
+                          "whole input)", one)
     return Version(2)
 
 
 def _step(d: RawDef) -> Version:
     if d.node is not None and _has_if(d.node) and not d.names & _ARRAY:
-        return Version(0, "§3.2.2's step function of one number (if x > 0: not for arrays)")
+        return Version(0, "§3.2.2's step function of one number (if x > 0: not for arrays)",
+                       ("step_function.values", "step_function.search"))
     return Version(1)
 
 
 def _cross_entropy(d: RawDef) -> Version:
     if not d.names & _BATCH_CE:
-        return Version(0, "§4.2.2's cross-entropy of one sample (no average over a batch)")
+        return Version(0, "§4.2.2's cross-entropy of one sample (no average over a batch)",
+                       tuple(f"cross_entropy_error.{c}" for c in (
+                           "batch_one_hot", "batch_labels", "square_batch", "zero_probability",
+                           "search", "vector_label")))
     return Version(1)
 
 
 def _gradient(d: RawDef) -> Version:
     if not d.names & _ND:
-        return Version(0, "§4.4's gradient of a 1-D x (x[idx] over range(x.size))")
+        return Version(0, "§4.4's gradient of a 1-D x (x[idx] over range(x.size))",
+                       tuple(f"numerical_gradient.{c}" for c in (
+                           "matrix", "array_3d", "closure", "search")))
     return Version(1)
 
 
@@ -181,6 +194,9 @@ def roles(candidates: list[RawDef], uses: dict, relpath, where, forced: RawDef |
         elif v.note and v.rank < head_rank:  # an early version the target's code still uses
             out.append((d, "alternative", f"{_first(us, relpath)}: {v.note}; the headline is "
                                           f"{where(head)}"))
+        elif d.path == head.path and d.order < head.order and v.note:
+            out.append((d, "progression", f"{v.note}, redefined later in the same file (at "
+                                          f"{where(head)}): Python keeps the last one"))
         elif d.path == head.path and d.order < head.order:
             out.append((d, "alternative", f"redefined later in the same file (at "
                                           f"{where(head)}): Python keeps the last one"))
