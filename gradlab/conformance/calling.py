@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .loading import Param
 
 __all__ = ["Slot", "CallPlan", "BOOK_SIGNATURES", "METHOD_SIGNATURES", "CONSTRUCTORS",
-           "meaning_of", "plan_call", "params_of_object", "signature_text"]
+           "meaning_of", "plan_call", "params_of_object", "signature_text", "entry_params"]
 
 
 @dataclass(frozen=True)
@@ -246,3 +246,27 @@ def params_of_object(obj, *, method: bool = False) -> tuple | None:
         default = None if p.default is inspect.Parameter.empty else repr(p.default)
         out.append(Param(p.name, p.kind.name.lower(), default))
     return tuple(out[1:] if method and out and out[0].name in ("self", "cls") else out)
+
+
+def entry_params(session, entry, method: str | None = None):
+    """The parameters of ``entry`` (its ``method``'s; a class's ``__init__``'s), without
+    ``self``: from discovery's reading of the source, or, for an object checked in
+    process, from :func:`inspect.signature`; None when unknown (an alias of something
+    defined elsewhere)."""
+    d = entry.definition
+    if d is None:
+        obj = getattr(session, "impl", None) and session.impl.objects.get(entry.name)
+        if obj is None:
+            return None
+        if method is None:
+            return params_of_object(obj, method=isinstance(obj, type))
+        target = getattr(obj, method, None)
+        return None if target is None else params_of_object(target, method=True)
+    if method is None:
+        if d.kind == "alias" and not d.params and not d.names:
+            return None
+        if d.kind == "class" and not any(m.name == "__init__" for m in d.methods):
+            return None  # inherited (or object's): unknown here
+        return d.params
+    found = next((m for m in d.methods if m.name == method), None)
+    return None if found is None else found.params

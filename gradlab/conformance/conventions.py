@@ -42,6 +42,14 @@ class CEConvention:
         return self.mode == "add" and self.floor == BOOK_DELTA
 
     @property
+    def unseen_name(self) -> str:
+        """The name when only probabilities well above any floor were seen (a net's
+        loss): no delta and a clamp look alike there."""
+        if self.mode == "add" and self.floor == 0.0:
+            return "no delta in the log (or a clamp below its probabilities)"
+        return self.name
+
+    @property
     def name(self) -> str:
         if self.book:
             return "delta = 1e-7 inside the log (the book's)"

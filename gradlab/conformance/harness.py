@@ -137,6 +137,8 @@ class Harness:
     def params(self, name: str, method: str | None = None):
         """The parameters of ``name`` (of its ``method``, or of its constructor for a
         class), read from its source; None when unknown."""
+        from .calling import entry_params
+
         return entry_params(self.session, self.entry_of(name), method)
 
     def plan(self, name: str, slots, *, method: str | None = None, label: str | None = None):
@@ -275,6 +277,10 @@ class Harness:
             return prop(value)
         except (Missing, Skipped):
             raise
+        except RemoteError as exc:
+            if exc.type_name == "NameError":  # a failed import or a typo: the check's verdict
+                raise
+            return f"crashed: {describe_exception(exc)}"
         except Exception as exc:  # a crash on valid input is a counterexample too
             return f"crashed: {describe_exception(exc)}"
         finally:
@@ -300,32 +306,6 @@ def _describe_arg(path: str, names=()) -> str:
         named = f" ({names[idx]})" if idx < len(names) else ""
         return f"argument {idx + 1}{named}" + path[path.index("]") + 1:]
     return path
-
-
-def entry_params(session, entry, method: str | None = None):
-    """The parameters of ``entry`` (its ``method``'s; a class's ``__init__``'s), without
-    ``self``: from discovery's reading of the source, or, for an object checked in
-    process, from :func:`inspect.signature`; None when unknown (an alias of something
-    defined elsewhere)."""
-    from .calling import params_of_object
-
-    d = entry.definition
-    if d is None:
-        obj = getattr(session, "impl", None) and session.impl.objects.get(entry.name)
-        if obj is None:
-            return None
-        if method is None:
-            return params_of_object(obj, method=isinstance(obj, type))
-        target = getattr(obj, method, None)
-        return None if target is None else params_of_object(target, method=True)
-    if method is None:
-        if d.kind == "alias" and not d.params and not d.names:
-            return None
-        if d.kind == "class" and not any(m.name == "__init__" for m in d.methods):
-            return None  # inherited (or object's): unknown here
-        return d.params
-    found = next((m for m in d.methods if m.name == method), None)
-    return None if found is None else found.params
 
 
 def outcome_from_search(found, *, name: str, what: str) -> Outcome | None:

@@ -106,7 +106,7 @@ def matrix_convention(h, name="numerical_gradient"):
         problem = compare(got, COUPLED.grad(_MATRIX), tol)
         hint = (" -- it perturbs whole rows (x[i] of a 2-D x is a row): go element by "
                 "element with np.nditer or x.reshape(-1)"
-                if compare(got, _whole_rows(COUPLED, _MATRIX), tol) is None else
+                if compare(got, _whole_rows(COUPLED, _MATRIX), 1e-6) is None else
                 " (numerical_gradient must treat x as one point of any shape)")
         return "wrong", Outcome("fail", f"wrong gradient of {COUPLED.text} at a 2-D x: "
                                         f"{problem}{hint}", h.last_call)

@@ -94,7 +94,7 @@ def simple_loss(h):
         return Outcome("fail", f"wrong loss: {problem} (not the cross-entropy of "
                                f"softmax(x @ W) under any delta or clamp up to 1e-4)",
                        f"{_where(net, w)}; net.loss({fmt(x)}, {fmt(t)})")
-    note = "" if conv.book else f"note: {conv.name}; "
+    note = "" if conv.book else f"note: {conv.unseen_name}; "
     return Outcome("pass", f"{note}cross-entropy of softmax(x @ W)")
 
 
@@ -125,5 +125,5 @@ def simple_gradient(h):
         return Outcome("fail", f"dW of the book's demo: {problem}{hint}",
                        f"{_where(net, w)}; numerical_gradient(lambda w: net.loss(x, t), net.W)"
                        f" with x = {fmt(x)}, t = {fmt(t)}")
-    note = "" if conv.book else f"note: {conv.name}; "
+    note = "" if conv.book else f"note: {conv.unseen_name}; "
     return Outcome("pass", f"{note}the book's dW demo matches jax.grad of its loss")

@@ -1,0 +1,75 @@
+"""Every correct convention passes and is named; a valid different one warns; a wrong
+number under every convention fails with its likely cause (fixtures/terms/conventions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from terms_support import TERMS, verify
+
+from gradlab.conformance import conventions as cv
+
+
+@pytest.fixture(scope="module")
+def target():
+    return verify(TERMS / "conventions")
+
+
+def test_a_mean_squared_error_that_is_a_mean_warns_and_is_named(target):
+    record = target.of("mean_squared_error.values")
+    assert record.status == "warn" and "np.mean((y - t)**2)" in record.message
+
+
+def test_a_cross_entropy_without_delta_passes_and_warns_only_at_log_zero(target):
+    statuses = target.statuses("cross_entropy_error", "losses.py")
+    assert statuses.pop("cross_entropy_error.zero_probability") == "warn"
+    assert set(statuses.values()) == {"pass"}
+    assert "no delta" in target.of("cross_entropy_error.batch_labels", "losses.py").message
+
+
+def test_a_missing_division_by_n_is_named_and_not_blamed_on_delta(target):
+    record = target.of("cross_entropy_error.batch_one_hot", "old_losses.py")
+    assert record.status == "fail"
+    assert "not divided by the batch size N" in record.message
+    zero = target.of("cross_entropy_error.zero_probability", "old_losses.py")
+    assert zero.status == "skip" and "already wrong" in zero.message
+    assert "delta" not in zero.message
+
+
+def test_the_closure_failure_of_a_copying_gradient_says_it_perturbs_a_copy(target):
+    record = target.of("numerical_gradient.closure", "copying.py")
+    assert record.status == "fail" and "perturbs a copy" in record.message
+    assert target.of("numerical_gradient.matrix", "copying.py").status == "pass"
+
+
+def test_a_gradient_that_perturbs_whole_rows_is_named_and_its_closure_failure_follows(target):
+    matrix = target.of("numerical_gradient.matrix", "gradients.py")
+    assert matrix.status == "fail" and "perturbs whole rows" in matrix.message
+    closure = target.of("numerical_gradient.closure", "gradients.py")
+    assert closure.status == "fail" and "perturbs a copy" not in closure.message
+    assert "wrong on any 2-D x" in closure.message
+
+
+def test_simplenet_with_a_delta_free_loss_passes_the_books_demo(target):
+    record = target.of("SimpleNet.gradient")
+    assert record.status == "pass" and "no delta" in record.message
+    assert "self.W" not in record.message
+
+
+@pytest.mark.parametrize("delta", [0.0, 1e-7, 1e-10, 3e-5])
+def test_the_delta_of_a_cross_entropy_is_found_from_its_value(delta):
+    y, t = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]]), np.array([1, 2])
+    got = -np.mean(np.log(y[[0, 1], t] + delta))
+    found = cv.ce_floor(y, t, got, tol=1e-15)
+    assert found == cv.CEConvention("add", delta)
+    assert cv.ce_floor(y, t, 2 * got, tol=1e-15) is None  # a sum, not a mean: no delta fits
+
+
+def test_each_mse_convention_is_told_apart_and_a_wrong_one_fits_none():
+    cases = [(np.array([0.1, 0.6, 0.3]), np.array([0.0, 1.0, 0.0])),
+             (np.array([[0.2, 0.8], [0.6, 0.4]]), np.array([[0.0, 1.0], [1.0, 0.0]]))]
+    for key in cv.MSE_CONVENTIONS:
+        got = [cv.mse_value(y, t, key) for y, t in cases]
+        assert cv.mse_convention(cases, got, tol=lambda v: 1e-13) == key
+    wrong = [0.5 * np.sum((y - t) ** 2) / np.shape(y)[0] for y, t in cases]  # 1-D / C
+    assert cv.mse_convention(cases, wrong, tol=lambda v: 1e-13) is None
