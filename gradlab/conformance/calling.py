@@ -164,7 +164,25 @@ def plan_call(params, slots, *, label: str = "the definition") -> CallPlan | str
     varargs = any(p.kind == "var_positional" for p in params)
     wanted = {s.meaning for s in slots}
     meanings = [meaning_of(p, wanted) for p in pos]
-    where: dict[int, int | str] = {}  # slot -> position or keyword name
+    where = _assign(slots, pos, kwonly, varargs, meanings, wanted)
+    moved = [i for i, j in where.items() if isinstance(j, int) and i != j]
+    if moved and any(meanings[j] is None for j in where.values()
+                     if isinstance(j, int) and j < len(pos)):
+        # a reorder needs every moved parameter named for what it is: (x, y) of a loss
+        # names only y, and "y" is a prediction in the book but a label elsewhere
+        where = _assign(slots, pos, kwonly, varargs, [None] * len(pos), wanted)
+    missing = [s.name for i, s in enumerate(slots) if i not in where]
+    if missing:
+        shown = signature_text(label, params)
+        return (f"{shown} has no parameter for the book's {', '.join(missing)}; verify "
+                f"cannot call it the book's way")
+    return _plan(pos, where, slots, params, label)
+
+
+def _assign(slots, pos, kwonly, varargs, meanings, wanted) -> dict:
+    """Book slot -> a positional index or a keyword-only name: by meaning where it is
+    unambiguous, then the free positions in order."""
+    where: dict[int, int | str] = {}
     for i, s in enumerate(slots):
         hits = [j for j, m in enumerate(meanings) if m == s.meaning]
         if len(hits) == 1:
@@ -183,12 +201,7 @@ def plan_call(params, slots, *, label: str = "the definition") -> CallPlan | str
         elif not free and varargs and all(j in taken for j in range(len(pos))):
             where[i] = len(pos) + sum(1 for k in where.values() if isinstance(k, int)
                                       and k >= len(pos))
-    missing = [s.name for i, s in enumerate(slots) if i not in where]
-    if missing:
-        shown = signature_text(label, params)
-        return (f"{shown} has no parameter for the book's {', '.join(missing)}; verify "
-                f"cannot call it the book's way")
-    return _plan(pos, where, slots, params, label)
+    return where
 
 
 def _plan(pos, where, slots, params, label) -> CallPlan | str:

@@ -83,6 +83,18 @@ def probabilities(out):
     return np.asarray(oracle.value("softmax", arr)), "scores"
 
 
+def _output_form(definition, out) -> str:
+    """"probabilities" or "scores": what its predict returns, by its structure (softmax
+    in predict) where discovery read it, else by its values."""
+    predict = next((m for m in definition.methods if m.name == "predict"), None) \
+        if definition is not None else None
+    if predict is not None and predict.names & {"softmax", "Softmax"}:
+        return "probabilities"
+    if predict is not None and predict.names & {"layers", "forward"}:
+        return "scores"
+    return probabilities(out)[1] if np.ndim(out) == 2 else ""
+
+
 class Model:
     """What the net's values say about it: its output form, the families its structure
     allows and the one its predictions match, its loss convention."""
@@ -94,7 +106,7 @@ class Model:
         self.allowed = [] if self.reason else allowed
         self.outputs = [np.asarray(s.call("predict", x), dtype=float) for x, _, _ in s.batches]
         self.family, self.problem = None, None
-        form = probabilities(self.outputs[0])[1] if self.outputs[0].ndim == 2 else ""
+        form = _output_form(entry.definition, self.outputs[0])
         for fam in sorted(self.allowed, key=lambda f: f.output != form):
             problems = [self.mismatch(fam, s.params, x, out)
                         for (x, _, _), out in zip(s.batches, self.outputs, strict=True)]
@@ -123,14 +135,29 @@ def model(h, s) -> Model:
 def loss_convention(s, m):
     """``(convention, None)`` when the net's loss is the cross-entropy of its own
     prediction on every batch under one convention, else ``(None, (x, t, why))``."""
-    found = None
-    for (x, t, _), out in zip(s.batches, m.outputs, strict=True):
+    values = []
+    for x, t, _ in s.batches:
         got = s.call("loss", x, t)
-        probs, _ = probabilities(out)
         try:
-            value = float(np.asarray(got, dtype=float).reshape(()))
+            values.append(float(np.asarray(got, dtype=float).reshape(())))
         except (TypeError, ValueError):
             return None, (x, t, f"returned {type(got).__name__} {got!r:.60}, expected a number")
+    readings = [lambda out: probabilities(out)[0]]
+    if all(np.all((o >= 0) & (o <= 1)) for o in m.outputs):  # sigmoid outputs, taken as is
+        readings.append(lambda out: np.asarray(out, dtype=float))
+    first = None
+    for reading in readings:
+        found, bad = _convention_of(s, m, values, reading)
+        if found is not None:
+            return found, None
+        first = first or bad
+    return None, first
+
+
+def _convention_of(s, m, values, reading):
+    found = None
+    for (x, t, _), out, value in zip(s.batches, m.outputs, values, strict=True):
+        probs = reading(out)
         conv = cv.ce_floor(probs, t, value, tol=parity_tolerance(value))
         if conv is None or (found is not None and conv != found):
             want = cv.ce_value(probs, t, found or cv.CEConvention("add", cv.BOOK_DELTA))

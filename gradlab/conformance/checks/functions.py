@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from .. import oracle
-from ..harness import compare, outcome_from_search
+from ..harness import Skipped, compare, outcome_from_search
 from ..records import Outcome
 from ..registry import check
 from ..tolerances import parity_tolerance
@@ -54,13 +54,43 @@ def _arrays(**kwargs):
 _MIXED = [np.array([-2.5, -0.7, 0.3, 1.5, 4.0]), np.array([[-3.0, 0.2], [1.1, -0.05]])]
 
 
+SCALARS = (-2.5, -0.7, -0.0, 0.0, 0.3, 1.5)
+"""Numbers for a function written for one number (§3.2.2's step function)."""
+
+
+def for_numbers(h) -> bool:
+    """Whether the definition under check is a version written for one number (its own
+    terms: it is judged on numbers, and arrays are beyond it)."""
+    d = h.entry.definition if h.entry is not None else None
+    return d is not None and d.version.startswith("§3.2.2")
+
+
+def _scalar_values(h, name, oracle):
+    for x in SCALARS:
+        got = h.invoke(name, x)
+        if got is None:
+            return Outcome("fail", f"returned None for the number {x!r}: no branch returns a "
+                                   f"value for it (if x > 0: ... else: ...)", h.last_call)
+        want = np.asarray(oracle(np.array(x)))
+        problem = compare(got, want, parity_tolerance(want))
+        if problem:
+            return Outcome("fail", f"wrong value for the number {x!r}: {problem}", h.last_call)
+    return Outcome("pass", f"right on {len(SCALARS)} numbers (a version for one number, "
+                           f"§3.2.2; arrays are checked by the array version)")
+
+
 def _elementwise(name, oracle_name, cases, *, bound=10.0, away_from=None):
     @check(f"{name}.values")
     def values(h):
+        if for_numbers(h):
+            return _scalar_values(h, name, _oracle(oracle_name))
         return _values(h, name, cases, _oracle(oracle_name))
 
     @check(f"{name}.search", quick=False)
     def search(h):
+        if for_numbers(h):
+            raise Skipped("a version for one number (§3.2.2): its values are checked on "
+                          "numbers, not searched over arrays")
         strategy = _arrays(bound=bound, away_from=away_from, margin=1e-3)
         found = _search(h, name, strategy, _oracle(oracle_name))
         return found or Outcome("pass", f"no counterexample in {h.examples} hypothesis examples")

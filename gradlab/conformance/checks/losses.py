@@ -53,13 +53,20 @@ def form_flag(h, y, t) -> dict:
     return {}
 
 
+def _swapped(h) -> bool:
+    return h.session.memo.get((getattr(h.entry, "id", None), "ce swapped"), False)
+
+
 def invoke_ce(h, y, t):
-    """``cross_entropy_error(y, t)`` called the learner's way."""
-    return h.invoke("cross_entropy_error", y, t, extra=form_flag(h, y, t))
+    """``cross_entropy_error(y, t)`` called the learner's way (its arguments swapped when
+    its own values show it takes ``(t, y)``, see :func:`_profile`)."""
+    args = (t, y) if _swapped(h) else (y, t)
+    return h.invoke("cross_entropy_error", *args, extra=form_flag(h, y, t))
 
 
 def _shown(h, y, t) -> str:
-    return fmt_call("cross_entropy_error", y, t, **form_flag(h, y, t))
+    args = (t, y) if _swapped(h) else (y, t)
+    return fmt_call("cross_entropy_error", *args, **form_flag(h, y, t))
 
 
 def _call(h, y, t):
@@ -89,6 +96,11 @@ class Profile:
         if self.convention is not None and self.convention.floor == 0.0:
             self.convention = self._clamp() or self.convention
         self.wrong = {form: self.wrong_form(form) for form in FORMS}
+
+    @property
+    def score(self) -> int:
+        """How many of its values the convention explains."""
+        return sum(self.problem(case, form) is None for case, form in self.values)
 
     def wrong_form(self, form):
         """``[(case, problem)]`` of the cases where ``form`` misses the convention."""
@@ -143,8 +155,29 @@ class Profile:
         return compare(got, want, parity_tolerance(want))
 
 
+SWAP_NOTE = ("its arguments come as (t, y): its values follow a convention only that way "
+             "round (its parameter names do not say which is which)")
+
+
 def _profile(h) -> Profile:
-    return h.memo("cross_entropy_error", lambda: Profile(h))
+    """The definition's Profile; when no convention fits its values and they fit with
+    the two arguments the other way round, that order (their signature, not ours)."""
+    def compute():
+        first = Profile(h)
+        if first.score == len(first.values):
+            return first
+        key = (getattr(h.entry, "id", None), "ce swapped")
+        h.session.memo[key] = True
+        other = Profile(h)
+        if other.score > first.score:
+            return other
+        h.session.memo[key] = False
+        return first
+
+    prof = h.memo("cross_entropy_error", compute)
+    if _swapped(h):
+        h.notes.add(SWAP_NOTE)
+    return prof
 
 
 def _causes(y, t, got, convention) -> str:

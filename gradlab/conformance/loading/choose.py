@@ -73,8 +73,7 @@ def _softmax(d: RawDef) -> Version:
 
 def _step(d: RawDef) -> Version:
     if d.node is not None and _has_if(d.node) and not d.names & _ARRAY:
-        return Version(0, "§3.2.2's step function of one number (if x > 0: not for arrays)",
-                       ("step_function.values", "step_function.search"))
+        return Version(0, "§3.2.2's step function of one number (if x > 0: not for arrays)")
     return Version(1)
 
 

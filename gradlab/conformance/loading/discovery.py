@@ -17,7 +17,7 @@ import os
 from .choose import roles, version
 from .files import Area, walk
 from .imports import Resolver
-from .names import BOOK_NAMES, alias_rank
+from .names import BOOK_NAMES, alias_rank, canonical_name
 from .outline import RawDef
 from .plan import Definition, Discovery, Problem
 from .usage import Graph
@@ -132,10 +132,12 @@ def _definitions(candidates, uses, forced, root, digests) -> list[Definition]:
                 f"{rel(u.path)}:{u.line}" if u.cell is None else
                 f"{rel(u.path)} cell {u.cell}, line {u.line}" for u in uses.get(id(raw), ())))
             v = version(raw)
-            # relied on: a network's method, or another file, uses it (a demo in its own
-            # file, or gradient_descent beside a 1-D gradient, keeps to its version)
-            relied_on = any(u.strong and (u.in_network or u.path != raw.path)
-                            for u in uses.get(id(raw), ()))
+            # relied on beyond its version: a network or a layer of the book uses it (a
+            # script that predicts one image at a time, or a gradient_descent of a 1-D x,
+            # keeps to what the version was written for)
+            relied_on = any(u.strong and (u.in_network or (
+                u.owner is not None and canonical_name(u.owner, "class") is not None))
+                for u in uses.get(id(raw), ()))
             out.append(Definition(ident, raw.name, raw.alias, raw.kind, raw.path, rel(raw.path),
                                   raw.line, raw.cell, raw.params, raw.methods, raw.names, role,
                                   note, raw.refers_to, used_by, v.note or "",
