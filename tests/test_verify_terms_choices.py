@@ -76,3 +76,12 @@ def test_the_books_repository_fails_only_its_integer_input_bug():
     assert set(ch05.values()) == {"pass"}
     ch04 = book.statuses("TwoLayerNet", "ch04/two_layer_net.py")
     assert ch04.pop("TwoLayerNet.labels") == "warn" and set(ch04.values()) == {"pass"}
+
+
+def test_a_one_sample_version_fails_beyond_its_version_only_where_a_network_uses_it():
+    relied = verify(TERMS / "relied", quick=True)
+    assert relied.of("softmax.batch", "net.py").status == "fail"
+    demo = relied.of("softmax.batch", "mnist_demo.py")
+    assert demo.status == "warn" and "no network or layer of the target uses it" in \
+        demo.message
+    assert relied.of("TwoLayerNet.predict").status == "fail"

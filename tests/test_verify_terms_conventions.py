@@ -73,3 +73,16 @@ def test_each_mse_convention_is_told_apart_and_a_wrong_one_fits_none():
         assert cv.mse_convention(cases, got, tol=lambda v: 1e-13) == key
     wrong = [0.5 * np.sum((y - t) ** 2) / np.shape(y)[0] for y, t in cases]  # 1-D / C
     assert cv.mse_convention(cases, wrong, tol=lambda v: 1e-13) is None
+
+
+def test_a_step_function_of_one_number_is_judged_on_numbers(target):
+    record = target.of("step_function.values")
+    assert record.status == "fail" and "returned None for the number" in record.message
+    assert target.of("step_function.search").status == "skip"
+
+
+def test_a_loss_that_takes_the_labels_first_is_called_that_way(target):
+    statuses = target.statuses("cross_entropy_error", "swapped.py")
+    assert set(statuses.values()) == {"pass"}
+    assert "its arguments come as (t, y)" in target.of("cross_entropy_error.vector",
+                                                       "swapped.py").message

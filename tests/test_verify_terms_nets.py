@@ -98,3 +98,18 @@ def test_the_books_label_hazard_is_a_warning_with_its_explanation(impl):
     assert labels.status == "warn"
     assert "y - t broadcasts" in labels.message and "one_hot_label=True" in labels.message
     assert {r.status for r in records if r.check != "TwoLayerNet.labels"} == {"pass"}
+
+
+def test_a_sigmoid_output_layer_fails_predict_but_its_loss_is_its_own(impl):
+    """predict ends in a sigmoid while backprop assumes softmax: predict fails (the
+    chapter-4 model its structure implements), its loss is the cross-entropy of its own
+    output, and its gradient fails against that loss."""
+    def predict(self, x):
+        p = self.params
+        return gradlab.sigmoid(gradlab.sigmoid(x @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"])
+
+    records = run_checks(_net(impl, predict=predict), functions={"TwoLayerNet"}, quick=True)
+    by = {r.check: r.status for r in records}
+    assert by["TwoLayerNet.loss"] == "pass"
+    assert by["TwoLayerNet.gradient"] == "fail"
+    assert by["TwoLayerNet.predict"] in ("fail", "warn")

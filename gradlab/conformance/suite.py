@@ -148,7 +148,7 @@ def _run(c, session, examples: int, entry, copies: dict) -> tuple[Record, bool]:
                                   f"{outcome.message}", outcome.counterexample, outcome.details)
     elif c.name in lenient and outcome.status == "fail":
         outcome = Outcome("warn", f"beyond what {entry.definition.version} was written for, "
-                                  f"and no network or other file of the target relies on it: "
+                                  f"and no network or layer of the target uses it: "
                                   f"{outcome.message}", outcome.counterexample, outcome.details)
     return Record(c.name, session.label, outcome.status, outcome.message,
                   outcome.counterexample, function=c.function, definition=entry.where,
