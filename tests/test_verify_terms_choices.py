@@ -85,3 +85,10 @@ def test_a_one_sample_version_fails_beyond_its_version_only_where_a_network_uses
     assert demo.status == "warn" and "no network or layer of the target uses it" in \
         demo.message
     assert relied.of("TwoLayerNet.predict").status == "fail"
+
+
+def test_a_version_wrong_within_what_it_was_written_for_is_excused_nothing():
+    relied = verify(TERMS / "relied", quick=True)
+    assert relied.of("softmax.vector", "doubled.py").status == "fail"
+    assert relied.of("softmax.large", "doubled.py").status == "fail"
+    assert relied.of("softmax.large", "mnist_demo.py").status == "pass"

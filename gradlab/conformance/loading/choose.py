@@ -61,6 +61,8 @@ _BATCHES = ("softmax.batch", "softmax.square", "softmax.search")
 
 
 def _softmax(d: RawDef) -> Version:
+    if "exp" not in d.names:  # not a softmax of the book's making: no version to excuse
+        return Version(0)
     one = () if d.names & _BATCH_SOFTMAX else _BATCHES
     if "exp" in d.names and not d.names & _MAX:
         return Version(0, "§3.5.1's naive softmax (no max shift: overflows for large inputs)",
@@ -78,6 +80,8 @@ def _step(d: RawDef) -> Version:
 
 
 def _cross_entropy(d: RawDef) -> Version:
+    if "log" not in d.names:
+        return Version(0)
     if not d.names & _BATCH_CE:
         return Version(0, "§4.2.2's cross-entropy of one sample (no average over a batch)",
                        tuple(f"cross_entropy_error.{c}" for c in (
