@@ -61,8 +61,10 @@ def run_checks(target, *, quick: bool = False, examples: int | None = None,
     Notes
     -----
     Every definition of a name is checked, the headline (the one the target's own code
-    uses) first; an earlier version from the book's own progression is reported as a
-    ``warn``, never a ``fail``. Severity: ``fail`` for wrong numbers or a crash on valid
+    uses) first. An earlier version from the book's own progression (a softmax of one
+    sample, a 1-D numerical_gradient) that no network or layer of the target uses fails
+    no check beyond what that version was written for (a ``warn`` instead), as long as it
+    is right within it. Severity: ``fail`` for wrong numbers or a crash on valid
     input, ``warn`` for a side effect that gives no wrong number (mutating the caller's
     array), ``error`` when the check could not run (a timeout, a dead executor), ``skip``
     when not implemented. When a check loses its executor, that definition's remaining
@@ -149,16 +151,15 @@ def _run(c, session, examples: int, entry, copies: dict, wrong_within=None
         if digest and not lost:
             copies[(digest, c.name)] = (outcome, entry.where)
     lenient = entry.definition.lenient if entry.definition is not None else ()
-    if entry.role == "progression" and outcome.status == "fail":
-        outcome = Outcome("warn", f"an earlier version from the book's progression "
-                                  f"({entry.note}), reported without failing the name: "
-                                  f"{outcome.message}", outcome.counterexample, outcome.details)
-    elif outcome.status == "fail" and c.name not in lenient and c.name not in BOOK_BUGS:
+    if outcome.status == "fail" and c.name not in lenient and c.name not in BOOK_BUGS:
         wrong_within[0] = True
-    elif c.name in lenient and outcome.status == "fail" and not wrong_within[0]:
-        outcome = Outcome("warn", f"beyond what {entry.definition.version} was written for, "
-                                  f"and no network or layer of the target uses it: "
-                                  f"{outcome.message}", outcome.counterexample, outcome.details)
+    elif outcome.status == "fail" and c.name in lenient and not wrong_within[0]:
+        why = (f"an earlier version from the book's progression ({entry.note}), reported "
+               f"without failing the name" if entry.role == "progression" else
+               f"beyond what {entry.definition.version} was written for, and no network or "
+               f"layer of the target uses it")
+        outcome = Outcome("warn", f"{why}: {outcome.message}", outcome.counterexample,
+                          outcome.details)
     return Record(c.name, session.label, outcome.status, outcome.message,
                   outcome.counterexample, function=c.function, definition=entry.where,
                   details=outcome.details, seconds=time.perf_counter() - start,

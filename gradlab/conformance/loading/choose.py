@@ -100,11 +100,13 @@ def _gradient(d: RawDef) -> Version:
 
 def _diff(d: RawDef) -> Version:
     constants = _constants(d.node) if d.node is not None else set()
+    wrong = ("numerical_diff.values",)  # these versions are wrong on purpose
     if any(0 < abs(c) < 1e-20 for c in constants):
-        return Version(0, "§4.3.1's deliberately bad first example (h = 10e-50 rounds away)")
+        return Version(0, "§4.3.1's deliberately bad first example (h = 10e-50 rounds away)",
+                       wrong)
     if d.node is not None and not constants & {2, 0.5}:
         return Version(0, "§4.3.1's forward difference (f(x+h) - f(x)) / h, before the "
-                          "central difference")
+                          "central difference", wrong)
     return Version(1)
 
 
