@@ -50,8 +50,10 @@ ELEMENTWISE = frozenset({"step_function", "sigmoid", "sigmoid_grad", "relu", "re
 """Twins that act on each element alone: evaluated on a padded array (see :func:`value`)."""
 
 
-def _bucket(n: int) -> int:
-    return 1 << max(0, int(n) - 1).bit_length()
+def _bucket(n: int, least: int) -> int:
+    """A power of two, at least ``least`` (most inputs of the checks fit the least one, so
+    that a run compiles one program per twin)."""
+    return max(least, 1 << max(0, int(n) - 1).bit_length())
 
 
 def _padded(name: str, x):
@@ -63,12 +65,12 @@ def _padded(name: str, x):
 
     x = np.asarray(x, dtype=float)
     if name in ELEMENTWISE:
-        flat = np.zeros(_bucket(x.size))
+        flat = np.zeros(_bucket(x.size, 128))
         flat[:x.size] = x.reshape(-1)
         out = reference.to_numpy(getattr(reference, name)(flat))
         return out[:x.size].reshape(x.shape)
     rows = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
-    block = np.zeros((_bucket(rows.shape[0]), _bucket(rows.shape[1])))
+    block = np.zeros((_bucket(rows.shape[0], 8), _bucket(rows.shape[1], 8)))
     block[:, rows.shape[1]:] = -np.inf
     block[:rows.shape[0], :rows.shape[1]] = rows
     out = reference.to_numpy(reference.softmax(block))
