@@ -86,3 +86,20 @@ def test_a_loss_that_takes_the_labels_first_is_called_that_way(target):
     assert set(statuses.values()) == {"pass"}
     assert "its arguments come as (t, y)" in target.of("cross_entropy_error.vector",
                                                        "swapped.py").message
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 5), (4, 3, 2), (300,), (9, 12)])
+def test_the_padded_oracle_equals_the_twin(shape):
+    """Elementwise twins padded to one size are bit-identical; softmax agrees to a few ulps
+    (its row sum runs over more, zero, terms)."""
+    from gradlab import reference
+    from gradlab.conformance import oracle
+
+    x = np.random.default_rng(len(shape)).normal(0, 30, shape)
+    for name in oracle.ELEMENTWISE:
+        want = reference.to_numpy(getattr(reference, name)(x))
+        assert np.array_equal(oracle.value(name, x), want), name
+    if shape:
+        want = reference.to_numpy(reference.softmax(x))
+        assert np.allclose(oracle.value("softmax", x), want, rtol=8 * np.finfo(float).eps,
+                           atol=0)

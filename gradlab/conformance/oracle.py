@@ -59,8 +59,9 @@ def _bucket(n: int, least: int) -> int:
 def _padded(name: str, x):
     """``name``'s twin at ``x`` through an array padded to power-of-two sizes, so that a
     hypothesis search over many shapes compiles a handful of programs, not one per shape.
-    Exact: padding elements never meet the real ones (an elementwise function), or add
-    ``exp(-inf) = 0`` to each row's sum and never win its max (softmax)."""
+    Padding elements never meet the real ones (an elementwise function: bit for bit the
+    same), or add ``exp(-inf) = 0`` to each row's sum and never win its max (softmax: the
+    same up to the order of the row sum, a few ulps, far inside the parity tolerance)."""
     from gradlab import reference
 
     x = np.asarray(x, dtype=float)
