@@ -57,7 +57,7 @@ _ND = {"nditer", "ndindex", "multi_index", "ndenumerate", "ndim", "flat", "resha
        "shape", "enumerate"}
 
 
-_BATCHES = ("softmax.batch", "softmax.square", "softmax.search")
+_BATCHES = ("softmax.batch", "softmax.square", "softmax.single_row", "softmax.search")
 
 
 def _softmax(d: RawDef) -> Version:
