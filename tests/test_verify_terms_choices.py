@@ -82,7 +82,7 @@ def test_a_one_sample_version_fails_beyond_its_version_only_where_a_network_uses
     relied = verify(TERMS / "relied", quick=True)
     assert relied.of("softmax.batch", "net.py").status == "fail"
     demo = relied.of("softmax.batch", "mnist_demo.py")
-    assert demo.status == "warn" and "no network or layer of the target uses it" in \
+    assert demo.status == "warn" and "none of the book's networks or layers" in \
         demo.message
     assert relied.of("TwoLayerNet.predict").status == "fail"
 
@@ -92,3 +92,10 @@ def test_a_version_wrong_within_what_it_was_written_for_is_excused_nothing():
     assert relied.of("softmax.vector", "doubled.py").status == "fail"
     assert relied.of("softmax.large", "doubled.py").status == "fail"
     assert relied.of("softmax.large", "mnist_demo.py").status == "pass"
+
+
+def test_a_network_of_its_own_keeps_a_one_sample_version_within_it():
+    relied = verify(TERMS / "relied", quick=True)
+    record = relied.of("softmax.batch", "rnn.py")
+    assert record.status == "warn"
+    assert "none of the book's networks or layers" in record.message

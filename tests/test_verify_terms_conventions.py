@@ -103,3 +103,20 @@ def test_the_padded_oracle_equals_the_twin(shape):
         want = reference.to_numpy(reference.softmax(x))
         assert np.allclose(oracle.value("softmax", x), want, rtol=8 * np.finfo(float).eps,
                            atol=0)
+
+
+def test_a_softmax_for_batches_only_warns_and_names_it(target):
+    record = target.of("softmax.vector", "batches.py")
+    assert record.status == "warn" and record.message.startswith("batches (N, C) only")
+    assert target.of("softmax.batch", "batches.py").status == "pass"
+    assert target.of("softmax.search", "batches.py").status == "pass"
+
+
+def test_a_smaller_step_than_the_books_warns(target):
+    record = target.of("numerical_diff.values")
+    assert record.status == "warn" and "smaller than the book's h = 1e-4" in record.message
+
+
+def test_another_function_of_the_same_name_is_skipped_with_the_reason(target):
+    record = target.of("gradient_descent.function_2", "regression.py")
+    assert record.status == "skip" and "another function of the same name" in record.message

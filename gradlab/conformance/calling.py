@@ -176,6 +176,12 @@ def plan_call(params, slots, *, label: str = "the definition") -> CallPlan | str
         shown = signature_text(label, params)
         return (f"{shown} has no parameter for the book's {', '.join(missing)}; verify "
                 f"cannot call it the book's way")
+    for i, j in where.items():
+        own = meanings[j] if isinstance(j, int) and j < len(pos) else None
+        if own is not None and (own == "function") != (slots[i].meaning == "function"):
+            return (f"{signature_text(label, params)} takes {pos[j].name} where the book's "
+                    f"{label}({', '.join(s.name for s in slots)}) takes {slots[i].name}: "
+                    f"another function of the same name")
     return _plan(pos, where, slots, params, label)
 
 

@@ -60,15 +60,15 @@ def run_checks(target, *, quick: bool = False, examples: int | None = None,
 
     Notes
     -----
-    Every definition of a name is checked, the headline (the one the target's own code
-    uses) first. An earlier version from the book's own progression (a softmax of one
-    sample, a 1-D numerical_gradient) that no network or layer of the target uses fails
-    no check beyond what that version was written for (a ``warn`` instead), as long as it
-    is right within it. Severity: ``fail`` for wrong numbers or a crash on valid
-    input, ``warn`` for a side effect that gives no wrong number (mutating the caller's
-    array), ``error`` when the check could not run (a timeout, a dead executor), ``skip``
-    when not implemented. When a check loses its executor, that definition's remaining
-    checks are not run (``error``): one endless loop costs one timeout, not one per check.
+    Every definition of a name is checked, the headline (the one the target's own code uses)
+    first. An earlier version from the book's own progression (a softmax of one sample, a
+    1-D numerical_gradient) that none of the book's networks or layers in the target uses
+    fails no check beyond what that version was written for (a ``warn`` instead), as long as
+    it is right within it. Severity: ``fail`` for wrong numbers or a crash on valid input,
+    ``warn`` for a side effect that gives no wrong number (mutating the caller's array),
+    ``error`` when the check could not run (a timeout, a dead executor), ``skip`` when not
+    implemented. When a check loses its executor, that definition's remaining checks are not
+    run (``error``): one endless loop costs one timeout, not one per check.
     Tolerances come from :mod:`gradlab.conformance.tolerances`.
 
     Examples
@@ -156,8 +156,8 @@ def _run(c, session, examples: int, entry, copies: dict, wrong_within=None
     elif outcome.status == "fail" and c.name in lenient and not wrong_within[0]:
         why = (f"an earlier version from the book's progression ({entry.note}), reported "
                f"without failing the name" if entry.role == "progression" else
-               f"beyond what {entry.definition.version} was written for, and no network or "
-               f"layer of the target uses it")
+               f"beyond what {entry.definition.version} was written for, and none of the "
+               f"book's networks or layers in the target uses it")
         outcome = Outcome("warn", f"{why}: {outcome.message}", outcome.counterexample,
                           outcome.details)
     return Record(c.name, session.label, outcome.status, outcome.message,

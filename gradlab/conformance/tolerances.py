@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "EPS", "PARITY_ULPS", "H_RANGE", "EVAL_ULPS", "GRADIENT_RTOL",
+    "EPS", "PARITY_ULPS", "H_RANGE", "SMALL_STEPS", "EVAL_ULPS", "GRADIENT_RTOL",
     "parity_tolerance", "central_difference_tolerance",
 ]
 
@@ -31,6 +31,10 @@ EPS = float(np.finfo(np.float64).eps)
 PARITY_ULPS = 1024
 H_RANGE = (1e-5, 1e-3)
 """Steps accepted for a learner's central difference (the book uses 1e-4)."""
+SMALL_STEPS = (1e-8, 1e-3)
+"""Steps that still give a usable derivative, though below the book's advice: at h = 1e-8
+the roundoff eps |f| / h is 2e-8 |f| (section 4.3.1's 1e-50 rounds to nothing). A result
+within these but not within ``H_RANGE`` is a warning that names the small step."""
 EVAL_ULPS = 16
 """Rounding of one evaluation of a short float64 expression, in ulps of |f|."""
 GRADIENT_RTOL = 2.0**-33
@@ -57,7 +61,7 @@ def parity_tolerance(oracle, *, input_scale: float = 0.0) -> float:
     return PARITY_ULPS * EPS * (scale + abs(input_scale))
 
 
-def central_difference_tolerance(f_scale, third=0.0):
+def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE):
     """Largest honest error of a central difference with a step in ``H_RANGE``.
 
     Parameters
@@ -66,6 +70,8 @@ def central_difference_tolerance(f_scale, third=0.0):
         Magnitude of the function's value (of the terms it sums, when they cancel).
     third : float or ndarray
         Bound on ``|f'''|`` along each coordinate near the point.
+    steps : tuple of float, optional
+        The smallest and largest step a learner may have used (default ``H_RANGE``).
 
     Returns
     -------
@@ -73,5 +79,5 @@ def central_difference_tolerance(f_scale, third=0.0):
         ``2 h_max**2 |f'''| / 6 + EVAL_ULPS eps |f| / h_min``; the factor 2 covers
         the next term of the Taylor series and f''' varying within ``h``.
     """
-    h_min, h_max = H_RANGE
+    h_min, h_max = steps
     return 2 * h_max**2 * np.abs(third) / 6 + EVAL_ULPS * EPS * np.abs(f_scale) / h_min

@@ -132,12 +132,12 @@ def _definitions(candidates, uses, forced, root, digests) -> list[Definition]:
                 f"{rel(u.path)}:{u.line}" if u.cell is None else
                 f"{rel(u.path)} cell {u.cell}, line {u.line}" for u in uses.get(id(raw), ())))
             v = version(raw)
-            # relied on beyond its version: a network or a layer of the book uses it (a
-            # script that predicts one image at a time, or a gradient_descent of a 1-D x,
-            # keeps to what the version was written for)
-            relied_on = any(u.strong and (u.in_network or (
-                u.owner is not None and canonical_name(u.owner, "class") is not None))
-                for u in uses.get(id(raw), ()))
+            # relied on beyond its version: one of the book's networks or layers uses it
+            # (the checks feed those batches; a script that predicts one image at a time,
+            # a gradient_descent of a 1-D x, an RNN of its own stay within the version)
+            relied_on = any(u.strong and u.owner is not None
+                            and canonical_name(u.owner, "class") is not None
+                            for u in uses.get(id(raw), ()))
             out.append(Definition(ident, raw.name, raw.alias, raw.kind, raw.path, rel(raw.path),
                                   raw.line, raw.cell, raw.params, raw.methods, raw.names, role,
                                   note, raw.refers_to, used_by, v.note or "",
