@@ -113,3 +113,13 @@ def test_a_sigmoid_output_layer_fails_predict_but_its_loss_is_its_own(impl):
     assert by["TwoLayerNet.loss"] == "pass"
     assert by["TwoLayerNet.gradient"] == "fail"
     assert by["TwoLayerNet.predict"] in ("fail", "warn")
+
+
+def test_a_float32_net_is_judged_in_its_own_dtype(chapter5):
+    """verify's values are written in the net's dtype, so float32 storage is no error."""
+    assert set(chapter5.statuses("TwoLayerNet", "ch05/float32_net.py").values()) == {"pass"}
+
+
+def test_an_accuracy_for_integer_labels_warns_and_names_it(chapter5):
+    record = chapter5.of("TwoLayerNet.accuracy", "ch05/labels_net.py")
+    assert record.status == "warn" and record.message.startswith("labels t only")

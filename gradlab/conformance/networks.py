@@ -37,6 +37,7 @@ class Net:
     arrays: dict
     shapes: dict
     how: str  # how it was built, e.g. "TwoLayerNet(input_size=4, hidden_size=5, ...)"
+    dtypes: dict = None  # the dtype of each array (a float32 net keeps float32 arrays)
 
 
 def _constructor_values(name, params, sizes, weights):
@@ -100,12 +101,13 @@ def _locate(h, name, net, attributes, how) -> Net:
         params = h.get(net.params)
     except (AttributeError, KeyError):
         params = None
-    arrays, shapes = {}, {}
+    arrays, shapes, dtypes = {}, {}, {}
     keys = {str(k).lower(): k for k in params} if isinstance(params, dict) else {}
     for want in attributes:
         if want.lower() in keys and isinstance(params[keys[want.lower()]], np.ndarray):
             arrays[want] = net.params[keys[want.lower()]]
             shapes[want] = params[keys[want.lower()]].shape
+            dtypes[want] = params[keys[want.lower()]].dtype
             continue
         try:
             value = h.get(getattr(net, want))
@@ -115,8 +117,8 @@ def _locate(h, name, net, attributes, how) -> Net:
             where = "params" if name == "TwoLayerNet" else "W"
             raise Skipped(f"{how} keeps no float array {want} (looked in net.{where} and "
                           f"net.{want}): verify cannot set its parameters")
-        arrays[want], shapes[want] = getattr(net, want), value.shape
-    return Net(net, arrays, shapes, how)
+        arrays[want], shapes[want], dtypes[want] = getattr(net, want), value.shape, value.dtype
+    return Net(net, arrays, shapes, how, dtypes)
 
 
 def write(h, net: Net, values: dict) -> None:

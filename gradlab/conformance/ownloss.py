@@ -11,6 +11,8 @@ two steps, Richardson's value and the truncation they reveal.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .tolerances import EPS, EVAL_ULPS, H_RANGE
@@ -23,14 +25,14 @@ class LossOf:
     net (``write(key, array)``) and returns ``evaluate()``."""
 
     def __init__(self, params: dict, write, evaluate):
-        self.held = {k: np.array(v, dtype=float) for k, v in params.items()}
+        self.held = {k: np.array(v) for k, v in params.items()}
         self.write, self.evaluate = write, evaluate
 
     def __call__(self, p) -> float:
         for k, v in p.items():
             if v.shape != self.held[k].shape or v.tobytes() != self.held[k].tobytes():
                 self.write(k, v)
-                self.held[k] = np.array(v, dtype=float)
+                self.held[k] = np.array(v)
         value = np.asarray(self.evaluate(), dtype=float)
         if value.size != 1:
             raise ValueError(f"loss returned shape {value.shape}, expected a number")
@@ -47,9 +49,11 @@ def check_own_gradient(loss_of: LossOf, params: dict, grads: dict, *, mode: str 
     (a fresh copy is perturbed; the caller restores the net's arrays afterwards)."""
     from gradlab import check_gradient
 
-    x = {k: np.array(v, dtype=float) for k, v in params.items()}
-    claimed = {k: np.asarray(grads[k], dtype=float) for k in params}
-    return check_gradient(loss_of, x, claimed, mode=mode)
+    x = {k: np.array(v) for k, v in params.items()}  # in the net's dtype (float32 too)
+    claimed = {k: np.asarray(grads[k], dtype=x[k].dtype) for k in params}
+    with warnings.catch_warnings():  # float32: check_gradient's PrecisionWarning; its
+        warnings.simplefilter("ignore")  # error model already accounts for it
+        return check_gradient(loss_of, x, claimed, mode=mode)
 
 
 def own_gradient(loss_of: LossOf, params: dict, h: float = 1e-4, *, limit: int = 64):

@@ -44,7 +44,7 @@ three below the smallest residual of the book's delta-free gradient (delta / y >
 so the two explanations of a mismatch can be told apart."""
 
 
-def parity_tolerance(oracle, *, input_scale: float = 0.0) -> float:
+def parity_tolerance(oracle, *, input_scale: float = 0.0, eps: float = EPS) -> float:
     """Rounding bound for comparing a float64 result with the oracle's.
 
     Parameters
@@ -55,13 +55,15 @@ def parity_tolerance(oracle, *, input_scale: float = 0.0) -> float:
         Largest magnitude of an input that the function shifts away (softmax
         subtracts the row maximum; its result is then accurate to
         ``eps * |a|``, not ``eps``).
+    eps : float, optional
+        Rounding of the learner's arithmetic (float32's where it computes in float32).
     """
     arr = np.asarray(oracle, dtype=float)
     scale = max(1.0, float(np.max(np.abs(arr)))) if arr.size else 1.0
-    return PARITY_ULPS * EPS * (scale + abs(input_scale))
+    return PARITY_ULPS * eps * (scale + abs(input_scale))
 
 
-def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE):
+def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE, eps=EPS):
     """Largest honest error of a central difference with a step in ``H_RANGE``.
 
     Parameters
@@ -72,6 +74,8 @@ def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE):
         Bound on ``|f'''|`` along each coordinate near the point.
     steps : tuple of float, optional
         The smallest and largest step a learner may have used (default ``H_RANGE``).
+    eps : float, optional
+        Rounding of the learner's arithmetic (float32's for a float32 net).
 
     Returns
     -------
@@ -80,4 +84,4 @@ def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE):
         the next term of the Taylor series and f''' varying within ``h``.
     """
     h_min, h_max = steps
-    return 2 * h_max**2 * np.abs(third) / 6 + EVAL_ULPS * EPS * np.abs(f_scale) / h_min
+    return 2 * h_max**2 * np.abs(third) / 6 + EVAL_ULPS * eps * np.abs(f_scale) / h_min

@@ -20,7 +20,7 @@ from .harness import Skipped, compare, fmt
 from .networks import KEYS, build, families, fixed_array, write
 from .ownloss import LossOf, as_grads, check_own_gradient, status_of
 from .records import Outcome
-from .tolerances import GRADIENT_RTOL, parity_tolerance
+from .tolerances import EPS, GRADIENT_RTOL, parity_tolerance
 
 DELTA_NOTE = ("note: matches the book's delta-free gradient (y - t) / N; the ~1e-7 relative "
               "residual against the exact gradient of its loss is the delta = 1e-7 inside "
@@ -42,8 +42,13 @@ class Setup:
         if len(shapes["W1"]) != 2 or len(shapes["W2"]) != 2:
             raise Skipped(f"{self.net.how}: W1 {shapes['W1']} and W2 {shapes['W2']} are not "
                           f"matrices: not a two-layer net verify can drive")
+        # in the net's own dtype: a float32 net then holds exactly the values the oracle
+        # is given (float64 values would be rounded on the way in)
+        self.dtypes = {k: self.net.dtypes.get(k, np.dtype(float)) for k in KEYS}
         self.params = {k: fixed_array(shapes[k], *_SEEDS[k][:1], scale=_SEEDS[k][1],
-                                      shift=_SEEDS[k][2]) for k in KEYS}
+                                      shift=_SEEDS[k][2]).astype(_floating(self.dtypes[k]))
+                       for k in KEYS}
+        self.eps = max(float(np.finfo(v.dtype).eps) for v in self.params.values())
         write(h, self.net, self.params)
         rng = np.random.default_rng(7)
         n_in, n_out = shapes["W1"][0], shapes["W2"][-1]
@@ -73,6 +78,11 @@ class Setup:
 
     def restore(self):
         write(self.h, self.net, self.params)
+
+
+def _floating(dtype):
+    """The dtype the check's values take in a net whose array has ``dtype``."""
+    return dtype if np.issubdtype(dtype, np.floating) else np.float64
 
 
 def probabilities(out):
@@ -108,7 +118,7 @@ class Model:
         self.family, self.problem = None, None
         form = _output_form(entry.definition, self.outputs[0])
         for fam in sorted(self.allowed, key=lambda f: f.output != form):
-            problems = [self.mismatch(fam, s.params, x, out)
+            problems = [self.mismatch(fam, s.params, x, out, s.eps)
                         for (x, _, _), out in zip(s.batches, self.outputs, strict=True)]
             if not any(problems):
                 self.family = fam
@@ -116,14 +126,14 @@ class Model:
             self.problem = self.problem or next(p for p in problems if p)
 
     @staticmethod
-    def mismatch(fam, params, x, out):
+    def mismatch(fam, params, x, out, eps=EPS):
         scores = np.asarray(oracle.value("multi_layer_net_predict", params, x,
                                          activation=fam.hidden))
         want = scores if fam.output == "scores" else np.asarray(oracle.value("softmax",
                                                                              scores))
         if np.shape(out) != want.shape:
             return f"returned shape {np.shape(out)}, expected {want.shape}", fam, x
-        problem = compare(out, want, parity_tolerance(want))
+        problem = compare(out, want, parity_tolerance(want, eps=eps))
         return (problem, fam, x) if problem else None
 
 
@@ -158,10 +168,10 @@ def _convention_of(s, m, values, reading):
     found = None
     for (x, t, _), out, value in zip(s.batches, m.outputs, values, strict=True):
         probs = reading(out)
-        conv = cv.ce_floor(probs, t, value, tol=parity_tolerance(value))
+        conv = cv.ce_floor(probs, t, value, tol=parity_tolerance(value, eps=s.eps))
         if conv is None or (found is not None and conv != found):
             want = cv.ce_value(probs, t, found or cv.CEConvention("add", cv.BOOK_DELTA))
-            why = compare(value, want, parity_tolerance(want))
+            why = compare(value, want, parity_tolerance(want, eps=s.eps))
             if abs(value - want * len(x)) <= parity_tolerance(want * len(x)):
                 why += " -- likely cause: the sum is not divided by the batch size N"
             mse = 0.5 * np.sum((probs - t) ** 2)
