@@ -109,16 +109,24 @@ def _locate(h, name, net, attributes, how) -> Net:
             shapes[want] = params[keys[want.lower()]].shape
             dtypes[want] = params[keys[want.lower()]].dtype
             continue
-        try:
-            value = h.get(getattr(net, want))
-        except (AttributeError, KeyError):
-            value = None
+        spelled, value = _attribute(h, net, want)
         if not isinstance(value, np.ndarray):
-            where = "params" if name == "TwoLayerNet" else "W"
-            raise Skipped(f"{how} keeps no float array {want} (looked in net.{where} and "
-                          f"net.{want}): verify cannot set its parameters")
-        arrays[want], shapes[want], dtypes[want] = getattr(net, want), value.shape, value.dtype
+            looked = ", ".join(dict.fromkeys(["net.params", f"net.{want}", f"net.{want.lower()}"]))
+            raise Skipped(f"{how} keeps no float array {want} (looked in {looked}): verify "
+                          f"cannot set its parameters")
+        arrays[want] = getattr(net, spelled)
+        shapes[want], dtypes[want] = value.shape, value.dtype
     return Net(net, arrays, shapes, how, dtypes)
+
+
+def _attribute(h, net, want):
+    """``(spelling, value)`` of the net's attribute ``want`` (``W``, or ``w``)."""
+    for spelled in dict.fromkeys([want, want.lower()]):
+        try:
+            return spelled, h.get(getattr(net, spelled))
+        except (AttributeError, KeyError):
+            continue
+    return want, None
 
 
 def write(h, net: Net, values: dict) -> None:
