@@ -65,3 +65,24 @@ def test_a_zero_probability_clamped_to_1e_15_is_right(given_weights):
     record = given_weights.of("cross_entropy_error.zero_probability")
     assert record.status == "pass" and "np.clip(y, 1e-15, 1)" in record.message
     assert given_weights.of("cross_entropy_error.search").status == "pass"
+
+
+def test_weights_kept_as_a_lower_case_w_are_found():
+    import numpy as np
+
+    import gradlab
+    from gradlab.conformance import gradlab_implementation, run_checks
+
+    class LowerW:
+        def __init__(self):
+            self.w = np.zeros((2, 3))
+
+        def predict(self, x):
+            return x @ self.w
+
+        def loss(self, x, t):
+            return gradlab.cross_entropy_error(gradlab.softmax(self.predict(x)), t)
+
+    records = run_checks(gradlab_implementation().replace(SimpleNet=LowerW),
+                         functions={"SimpleNet"}, examples=2)
+    assert {r.status for r in records} == {"pass"}, [(r.check, r.message) for r in records]
