@@ -551,7 +551,7 @@ def test_without_user_namespaces_the_executor_runs_and_says_what_is_missing(tmp_
     are reported missing with the reason, and the limits still hold."""
     script = textwrap.dedent(f"""
         import ctypes, errno, json
-        from gradlab.conformance.executor import sandbox
+        from gradlab.conformance.executor import sandbox, syscalls
 
         class Refusing:
             def __getattr__(self, name):
@@ -563,7 +563,7 @@ def test_without_user_namespaces_the_executor_runs_and_says_what_is_missing(tmp_
                     return -1
                 return refuse
 
-        sandbox._libc = Refusing()
+        syscalls._libc = Refusing()
         prot = sandbox.enter([], scratch={str(tmp_path)!r})
         print(json.dumps(prot.to_json()))
     """)

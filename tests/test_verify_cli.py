@@ -39,6 +39,8 @@ def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys, mo
     assert {"check", "target", "status", "message", "counterexample"} <= set(records[0])
     assert {r["status"] for r in records} == {"pass"}
     assert {r["target"] for r in records} == {"gradlab"}
+    # the judge keeps the oracle's compiled code (a warm run is half as long as a cold one)
+    assert any((tmp_path / "cache").iterdir())
 
 
 def test_cli_on_a_book_style_folder_exits_1_with_the_failure_in_json(tmp_path):

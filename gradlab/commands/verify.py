@@ -68,9 +68,11 @@ def run(args) -> int:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    from gradlab.conformance.oracle import enable_compilation_cache
     from gradlab.conformance.report import exit_code, format_report, json_records
     from gradlab.conformance.runner import run_target
 
+    enable_compilation_cache()  # the judge compiles the oracle: keep it between runs
     options = dict(quick=args.quick, examples=args.examples, timeout=args.timeout,
                    isolation=args.isolation, require_sandbox=args.require_sandbox)
     targets = resolved or [("module", "gradlab")]

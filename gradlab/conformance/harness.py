@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .records import Outcome
-from .session import Remote, RemoteError
+from .remote import Remote, RemoteError
 
 __all__ = ["Harness", "Missing", "Skipped", "Failed", "fmt", "fmt_call", "compare",
            "describe_exception", "outcome_from_search"]

@@ -38,13 +38,6 @@ def enable_compilation_cache() -> str | None:
     return folder
 
 
-@functools.cache
-def _ready() -> None:
-    """Turn the compilation cache on before the oracle's first compilation (a verify run
-    compiles each shape once; with the cache, a second run compiles nothing)."""
-    enable_compilation_cache()
-
-
 ELEMENTWISE = frozenset({"step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad",
                          "identity_function"})
 """Twins that act on each element alone: evaluated on a padded array (see :func:`value`)."""
@@ -82,7 +75,6 @@ def value(name: str, *args, **kwargs):
     """``gradlab.reference.<name>(*args, **kwargs)`` as a NumPy float64 array."""
     from gradlab import reference
 
-    _ready()
     if (name in ELEMENTWISE or name == "softmax") and len(args) == 1 and not kwargs \
             and np.ndim(args[0]) >= (name == "softmax"):
         return _padded(name, args[0])
@@ -93,7 +85,6 @@ def grad(name: str, *args, **kwargs):
     """Gradient of ``gradlab.reference.<name>`` with respect to its first argument."""
     from gradlab import reference
 
-    _ready()
     return reference.grad(getattr(reference, name))(*args, **kwargs)
 
 
@@ -105,7 +96,6 @@ def third_derivatives(name: str, *args, **static):
     """
     from gradlab import reference
 
-    _ready()
     return reference.to_numpy(_third_of(name, tuple(sorted(static.items())))(*args))
 
 

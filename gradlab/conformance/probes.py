@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .executor.protocol import FunctionSpec
+from .executor.values import FunctionSpec
 
 __all__ = ["PROBES", "Probe", "build"]
 

@@ -10,117 +10,23 @@ and whose calls are requests.
 
 from __future__ import annotations
 
-import builtins
-import functools
-import json
 import os
-import re
 
-from .executor.client import (
-    Executor,
-    ExecutorLost,
-    InlineExecutor,
-    RemoteError,
-    executor_sys_path,
-)
-from .executor.protocol import Handle, Ref
+from .executor.client import Executor, ExecutorLost, RemoteError, executor_sys_path
+from .executor.inline import InlineExecutor
 from .executor.sandbox import DEFAULT_LIMITS, PROTECTIONS, Protections, SandboxLimits
 from .loading import Definition, Discovery
 from .records import Record
+from .remote import Remote, raise_as_builtin, unwrap, wrap
+from .visibility import imported_names, imported_siblings, local_modules
 
-__all__ = ["Session", "InlineSession", "Entry", "Remote", "RemoteError", "ExecutorLost", "wrap",
-           "unwrap", "raise_as_builtin", "MAX_RESTARTS", "DEFAULT_TIMEOUT"]
+__all__ = ["Session", "InlineSession", "Entry", "Remote", "RemoteError", "ExecutorLost",
+           "MAX_RESTARTS", "DEFAULT_TIMEOUT"]
 
 MAX_RESTARTS = 5
 """Executors a target may lose before verify stops checking it."""
 DEFAULT_TIMEOUT = 15.0
 """Seconds one call into the learner's code may take (``--timeout``)."""
-
-
-class Remote:
-    """An object that lives in the executor.
-
-    ``remote.name`` and ``remote[key]`` are references (nothing is sent), ``remote(...)``
-    calls it, :meth:`Session.get` fetches its value. Dunder names are not forwarded, so
-    NumPy and ``repr`` never make requests by accident.
-    """
-
-    __slots__ = ("_session", "_path", "_generation", "_label")
-
-    def __init__(self, session, path: tuple, label: str):
-        object.__setattr__(self, "_session", session)
-        object.__setattr__(self, "_path", tuple(path))
-        object.__setattr__(self, "_generation", session.generation)
-        object.__setattr__(self, "_label", label)
-
-    def __getattr__(self, name: str) -> Remote:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return Remote(self._session, self._path + (("attr", name),), f"{self._label}.{name}")
-
-    def __getitem__(self, key) -> Remote:
-        return Remote(self._session, self._path + (("item", key),), f"{self._label}[{key!r}]")
-
-    def __setattr__(self, name, value):
-        raise AttributeError("set attributes of an executor's object with Session.set")
-
-    def __call__(self, *args, **kwargs):
-        return self._session.call(self, args, kwargs)["result"]
-
-    def __repr__(self) -> str:
-        return self._label
-
-    @property
-    def ref(self) -> Ref:
-        if self._generation != self._session.generation:
-            raise ExecutorLost("this object belonged to an executor that was stopped")
-        return Ref(self._path)
-
-
-def unwrap(value):
-    """Arguments for a request: proxies become references, probes their descriptions."""
-    if isinstance(value, Remote):
-        return value.ref
-    if hasattr(value, "spec") and callable(value):
-        return value.spec
-    if isinstance(value, tuple | list):
-        return type(value)(unwrap(v) for v in value)
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    return value
-
-
-def wrap(session, value, label: str = "result"):
-    """A reply's value with handles turned into :class:`Remote` proxies."""
-    if isinstance(value, Handle):
-        return Remote(session, ("handle", value.id), f"<{value.type.rsplit('.', 1)[-1]}>")
-    if isinstance(value, tuple | list):
-        return type(value)(wrap(session, v, label) for v in value)
-    if isinstance(value, dict):
-        return {k: wrap(session, v, label) for k, v in value.items()}
-    return value
-
-
-@functools.cache
-def _remote_class(type_name: str):
-    """``RemoteError`` that is also the builtin exception ``type_name`` (so that a check's
-    ``except TypeError`` sees the learner's TypeError)."""
-    base = getattr(builtins, type_name, None)
-    if not (isinstance(base, type) and issubclass(base, Exception)):
-        return RemoteError
-    try:
-        return type(f"Remote{type_name}", (RemoteError, base), {})
-    except TypeError:  # an incompatible layout (OSError and its kin)
-        return RemoteError
-
-
-def raise_as_builtin(error: RemoteError):
-    """Re-raise a :class:`RemoteError` as its builtin-typed subclass."""
-    cls = _remote_class(error.type_name)
-    if cls is RemoteError:
-        raise error
-    raise cls({"type": error.type_name, "message": error.message, "stage": error.stage,
-               "name": error.name, "where": error.where, "code": error.code}) from None
 
 
 class Entry:
@@ -249,11 +155,11 @@ class Session:
             if home is None:
                 return []
             folder, path = home
-            return [path, *local_modules(folder, _imported_names([path]) - {self.target})]
+            return [path, *local_modules(folder, imported_names([path]) - {self.target})]
         if self.kind == "dir":
             return [self.target] + imported_siblings(self.target)
         folder = os.path.dirname(self.target)
-        here = local_modules(folder, _imported_names([self.target]))
+        here = local_modules(folder, imported_names([self.target]))
         return [self.target, *here, *imported_siblings(folder, [self.target, *here])]
 
     def _forget(self) -> None:
@@ -349,59 +255,3 @@ class InlineSession(Session):
         return self.executor
 
 
-_IMPORT = re.compile(r"^[ \t]*(?:from|import)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
-
-
-def _sources(paths, max_files: int = 2000):
-    """The ``.py`` and ``.ipynb`` files in ``paths`` (files, or folders walked)."""
-    count = 0
-    for path in paths:
-        walk = os.walk(path) if os.path.isdir(path) else [(os.path.dirname(path), [],
-                                                           [os.path.basename(path)])]
-        for where, dirs, files in walk:
-            dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("venv", "env")]
-            for name in files:
-                full = os.path.join(where, name)
-                if name.endswith((".py", ".ipynb")) and os.path.isfile(full) \
-                        and not os.path.islink(full) and os.path.getsize(full) < 2**20:
-                    count += 1
-                    if count > max_files:
-                        return
-                    yield full
-
-
-def _imported_names(paths) -> set[str]:
-    names: set[str] = set()
-    for path in _sources(paths):
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-        if path.endswith(".ipynb"):  # the code cells' lines, out of their JSON strings
-            try:
-                cells = json.loads(text).get("cells", [])
-                text = "\n".join("".join(c.get("source", "")) for c in cells
-                                 if isinstance(c, dict) and c.get("cell_type") == "code")
-            except (ValueError, AttributeError, TypeError):
-                text = ""
-        names.update(_IMPORT.findall(text))
-    return names
-
-
-def local_modules(folder: str, names) -> list[str]:
-    """The modules and packages of ``names`` that ``folder`` holds."""
-    found = []
-    for name in sorted(names):
-        for candidate in (os.path.join(folder, name), os.path.join(folder, name + ".py")):
-            if os.path.exists(candidate) and not os.path.islink(candidate):
-                found.append(candidate)
-    return found
-
-
-def imported_siblings(folder: str, sources=None) -> list[str]:
-    """Modules and packages next to ``folder`` that ``sources`` (default: every file under
-    it) import, and that ``folder`` does not have itself."""
-    parent = os.path.dirname(folder.rstrip(os.sep))
-    if not parent or parent == folder:
-        return []
-    names = {n for n in _imported_names(sources or [folder])
-             if not local_modules(folder, [n])}
-    return local_modules(parent, names)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..executor.protocol import FunctionSpec
+from ..executor.values import FunctionSpec
 from ..harness import Skipped, compare, describe_exception, fmt_call
 from ..probes import Probe
 from ..records import Outcome

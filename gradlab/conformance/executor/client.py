@@ -28,8 +28,8 @@ from dataclasses import asdict
 from .protocol import FrameReader, ProtocolError, decode_message, encode_message
 from .sandbox import DEFAULT_LIMITS, Protections, SandboxLimits, cgroup_path
 
-__all__ = ["Executor", "ExecutorLost", "RemoteError", "InlineExecutor", "ISOLATION_LEVELS",
-           "STARTUP_SECONDS"]
+__all__ = ["Executor", "ExecutorLost", "RemoteError", "ISOLATION_LEVELS", "STARTUP_SECONDS",
+           "executor_sys_path"]
 
 ISOLATION_LEVELS = ("sandbox", "process", "inline")
 """``sandbox``: a subprocess inside the OS sandbox (the default); ``process``: a subprocess
@@ -332,59 +332,3 @@ def _remove(path: str) -> None:
 def _kill_all() -> None:
     for executor in list(_LIVE):
         executor.kill()
-
-
-class InlineExecutor:
-    """The executor's request handling in the judge's own process, over the same encoding.
-
-    For gradlab's tests of the checks (a mutant is a Python object, not a file) and nothing
-    else: the code runs unisolated, and a call that hangs is stopped by ``SIGALRM`` only.
-    """
-
-    protections = Protections()
-
-    def __init__(self, definitions: dict):
-        from .server import Server
-
-        self.server = Server(None)
-        self.server.definitions.update(definitions)
-        self.closed = False
-
-    def request(self, op: str, body=None, *, timeout: float):
-        from .server import Interrupt, _Failure
-
-        message = decode_message(encode_message({"op": op, "body": body})[4:], functions=True)
-        try:
-            with _alarm(timeout):
-                result = self.server.dispatch(message["op"], message.get("body"), None)
-        except _Failure as failure:
-            raise RemoteError(failure.error) from None
-        except Interrupt:
-            raise ExecutorLost("timed out") from None
-        reply = encode_message({"body": result}, to_handle=self.server.handle)
-        return decode_message(reply[4:])["body"]
-
-    def close(self) -> None:
-        self.closed = True
-
-    kill = close
-
-
-@contextlib.contextmanager
-def _alarm(seconds: float):
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    from .server import Interrupt
-
-    def expire(signum, frame):
-        raise Interrupt()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -31,6 +31,28 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+from . import syscalls as sc
+from .syscalls import (
+    CLONE_NEWIPC,
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    CLONE_NEWUTS,
+    MNT_DETACH,
+    MS_BIND,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    PR_CAPBSET_DROP,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+)
+
 __all__ = ["SandboxLimits", "DEFAULT_LIMITS", "Protections", "PROTECTIONS", "enter", "cgroup_path"]
 
 PROTECTIONS = {
@@ -91,82 +113,6 @@ class Protections:
         return cls({n: True for n in active}, {n: str(w)[:300] for n, w in missing.items()})
 
 
-# -- the system calls --------------------------------------------------------------------
-
-CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
-CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
-MS_REC, MS_PRIVATE = 16384, 1 << 18
-MNT_DETACH, PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 2, 1, 38, 24
-AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 1
-_SYSCALLS = {"x86_64": {"pivot_root": 155, "mount_setattr": 442},
-             "aarch64": {"pivot_root": 41, "mount_setattr": 442}}
-"""Syscall numbers without a libc wrapper, per machine (others fall back, see below)."""
-
-_libc = None
-
-
-def _c():
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(None, use_errno=True)
-    return _libc
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _mount(source, target, fstype, flags, data=None) -> None:
-    def enc(s):
-        return s.encode() if s is not None else None
-
-    _check(_c().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags),
-                      enc(data)), f"mount {target}")
-
-
-def _syscall(name: str, *args) -> int:
-    number = _SYSCALLS.get(os.uname().machine, {}).get(name)
-    if number is None:
-        ctypes.set_errno(errno.ENOSYS)
-        return -1
-    return _c().syscall(number, *args)
-
-
-class _MountAttr(ctypes.Structure):
-    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
-                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
-
-
-def _read_only(path: str) -> None:
-    """Make the mount at ``path`` and every mount below it read-only."""
-    attr = _MountAttr(MOUNT_ATTR_RDONLY, 0, 0, 0)
-    if _syscall("mount_setattr", AT_FDCWD, path.encode(), AT_RECURSIVE, ctypes.byref(attr),
-                ctypes.sizeof(attr)) == 0:
-        return
-    # an older kernel: remount each mount read-only, keeping the flags it is locked with
-    for mount_point, flags in _mounts_below(path):
-        _mount(None, mount_point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
-
-
-def _mounts_below(path: str):
-    names = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
-    with open("/proc/self/mountinfo") as fh:
-        for line in fh:
-            fields = line.split()
-            point = fields[4].replace("\\040", " ")
-            if point == path or point.startswith(path.rstrip("/") + "/"):
-                flags = sum(names.get(o, 0) for o in fields[5].split(","))
-                yield point, flags
-
-
-def _write(path: str, text: str) -> None:
-    with open(path, "w") as fh:
-        fh.write(text)
-
-
 # -- entering ----------------------------------------------------------------------------
 
 def enter(visible, *, scratch: str | None, limits: SandboxLimits = DEFAULT_LIMITS,
@@ -210,11 +156,11 @@ def _namespaces(scratch, visible, limits, prot, keep_fds) -> None:
     flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC \
         | CLONE_NEWUTS
     try:
-        _c().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
-        _check(_c().unshare(flags), "unshare")
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        sc.libc().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+        sc.check(sc.libc().unshare(flags), "unshare")
+        sc.write("/proc/self/setgroups", "deny")
+        sc.write("/proc/self/uid_map", f"{uid} {uid} 1")
+        sc.write("/proc/self/gid_map", f"{gid} {gid} 1")
     except OSError as exc:
         why = f"user namespaces are not available here ({exc.strerror or exc})"
         for name in ("network", "filesystem", "processes"):
@@ -239,7 +185,7 @@ def _fork_into_namespace(keep_fds) -> None:
     """Fork; the parent waits for the child (PID 1 inside) and exits with its status."""
     pid = os.fork()
     if pid == 0:
-        _c().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
+        sc.libc().prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
         os.setsid()  # its own session and group: a kill(0, ...) reaches nothing outside
         return
     for fd in keep_fds:
@@ -258,14 +204,14 @@ def _fork_into_namespace(keep_fds) -> None:
 def _new_root(scratch: str, visible, limits) -> None:
     """Build the new root on a tmpfs over ``scratch`` (an empty folder verify made), show
     ``visible`` in it read-only, and move into it."""
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    sc.mount(None, "/", None, MS_REC | MS_PRIVATE)
+    sc.mount("tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     root = os.path.join(scratch, "root")
     os.mkdir(root)
-    _mount(root, root, None, MS_BIND | MS_REC)
+    sc.mount(root, root, None, MS_BIND | MS_REC)
     # the private /tmp first: a target under /tmp is then bound on top of it, not hidden
     os.mkdir(root + "/tmp")
-    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+    sc.mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={limits.tmp_bytes},mode=1777")
     shown: list[str] = []
     for path in _system_paths() + sorted(set(visible), key=len):
@@ -280,15 +226,15 @@ def _new_root(scratch: str, visible, limits) -> None:
         shown.append(path)
     _dev(root)
     os.mkdir(root + "/proc")
-    _mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    sc.mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.mkdir(root + "/.old")
-    if _syscall("pivot_root", root.encode(), (root + "/.old").encode()) == 0:
+    if sc.syscall("pivot_root", root.encode(), (root + "/.old").encode()) == 0:
         os.chdir("/")
-        _check(_c().umount2(b"/.old", MNT_DETACH), "umount the old root")
+        sc.check(sc.libc().umount2(b"/.old", MNT_DETACH), "umount the old root")
         os.rmdir("/.old")
     else:  # no pivot_root number for this machine: chroot, made safe by dropping caps
         os.chroot(root)
-    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    sc.mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir("/tmp")
 
 
@@ -299,8 +245,8 @@ def _bind_read_only(source: str, target: str) -> None:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if not os.path.exists(target):
             open(target, "w").close()
-    _mount(source, target, None, MS_BIND | MS_REC)
-    _read_only(target)
+    sc.mount(source, target, None, MS_BIND | MS_REC)
+    sc.read_only(target)
 
 
 _SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
@@ -319,25 +265,25 @@ def _system_paths() -> list[str]:
 
 def _dev(root: str) -> None:
     os.mkdir(root + "/dev")
-    _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
+    sc.mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
     for name in ("null", "zero", "full", "random", "urandom"):
         if os.path.exists(f"/dev/{name}"):
             open(f"{root}/dev/{name}", "w").close()
-            _mount(f"/dev/{name}", f"{root}/dev/{name}", None, MS_BIND)
+            sc.mount(f"/dev/{name}", f"{root}/dev/{name}", None, MS_BIND)
     os.symlink("/proc/self/fd", root + "/dev/fd")
 
 
 def _drop_privileges() -> None:
-    _c().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    sc.libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     for cap in range(64):
-        if _c().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+        if sc.libc().prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             break
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
     data = (ctypes.c_uint32 * 6)()
-    _c().capset(ctypes.byref(Header(0x20080522, 0)), data)
+    sc.libc().capset(ctypes.byref(Header(0x20080522, 0)), data)
 
 
 def _pids_cgroup(limits) -> str | None:
@@ -351,8 +297,8 @@ def _pids_cgroup(limits) -> str | None:
         path = os.path.join(parent, f"gradlab-verify-{os.getpid()}")
         try:
             os.mkdir(path)
-            _write(os.path.join(path, "pids.max"), str(limits.processes))
-            _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
+            sc.write(os.path.join(path, "pids.max"), str(limits.processes))
+            sc.write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
             return path
         except OSError:
             try:

@@ -28,16 +28,9 @@ import warnings
 import numpy as np
 
 from .. import probes
-from .protocol import (
-    FrameReader,
-    FunctionSpec,
-    Handle,
-    ProtocolError,
-    Ref,
-    decode_message,
-    encode_message,
-)
+from .protocol import FrameReader, ProtocolError, decode_message, encode_message
 from .sandbox import SandboxLimits, enter
+from .values import FunctionSpec, Handle, Ref
 
 __all__ = ["main"]
 
