@@ -51,6 +51,17 @@ from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    """``gradlab.verify`` loads verify's machinery on first use, so that ``import gradlab``
+    stays light (NumPy only)."""
+    if name == "verify":
+        from .conformance.api import verify
+
+        return verify
+    raise AttributeError(f"module 'gradlab' has no attribute {name!r}")
+
+
 __all__ = [
     "step_function",
     "sigmoid",
@@ -100,4 +111,6 @@ __all__ = [
     "MultiLayerNet",
     "MultiLayerNetExtend",
     "SimpleConvNet",
+    # verify from Python and Jupyter (loaded on first use)
+    "verify",
 ]

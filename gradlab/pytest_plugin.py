@@ -101,4 +101,6 @@ def pytest_report_header(config):
         return None
     return "gradlab gradcheck: " + ", ".join(f"{k}={v}" for k, v in opts.items())
 
-# --- end of the gradcheck fixture ------------------------------------------------------
+
+# -- pytest --gradlab-verify PATH: verify's checks as tests, in a module of their own -------
+pytest_plugins = ["gradlab.pytest_verify"]

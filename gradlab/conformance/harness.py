@@ -13,11 +13,18 @@ import numpy as np
 from .records import Outcome
 from .remote import Remote, RemoteError
 
-__all__ = ["Harness", "Missing", "Failed", "fmt", "fmt_call", "compare", "describe_exception"]
+__all__ = ["Harness", "Missing", "Skipped", "Failed", "fmt", "fmt_call", "compare",
+           "describe_exception", "outcome_from_search"]
 
 
 class Missing(Exception):
-    """The implementation does not define a name a check needs."""
+    """The implementation does not define a name (or a method) a check needs: the check
+    is skipped as "not implemented"."""
+
+
+class Skipped(Exception):
+    """Raised inside a check to skip it with a reason (a signature verify cannot map,
+    a convention under which the check does not apply)."""
 
 
 class Failed(Exception):
@@ -111,26 +118,79 @@ class Harness:
         self.entry = entry
         self.side_effects: list[tuple[str, str, str]] = []  # (severity, message, call)
         self.last_call = None
+        self.notes: set[str] = set()  # how the definition was called, when not the book's way
 
-    def fn(self, name: str) -> Remote:
+    def entry_of(self, name: str):
         """The definition under check when it is of ``name``; else the target's headline
-        of ``name`` (a check that needs another book name)."""
+        of ``name`` (a check that needs another book name); :class:`Missing` if none."""
         if self.entry is not None and self.entry.name == name:
-            return self.session.remote(self.entry)
+            return self.entry
         entry = self.session.headline(name)
         if entry is None:
             raise Missing(name)
-        return self.session.remote(entry)
+        return entry
+
+    def fn(self, name: str) -> Remote:
+        """A proxy of :meth:`entry_of` ``(name)`` in the executor."""
+        return self.session.remote(self.entry_of(name))
+
+    def params(self, name: str, method: str | None = None):
+        """The parameters of ``name`` (of its ``method``, or of its constructor for a
+        class), read from its source; None when unknown."""
+        from .calling import entry_params
+
+        return entry_params(self.session, self.entry_of(name), method)
+
+    def plan(self, name: str, slots, *, method: str | None = None, label: str | None = None):
+        """How to call ``name`` (or its ``method``) with the book's ``slots``: a
+        :class:`~.calling.CallPlan`; :class:`Skipped` when its signature cannot be mapped."""
+        from .calling import plan_call
+
+        entry = self.entry_of(name)
+        own = entry.definition.alias if entry.definition is not None else name
+        label = label or (f"{own}.{method}" if method else own)
+        plan = plan_call(self.params(name, method), slots, label=label)
+        if isinstance(plan, str):
+            raise Skipped(plan)
+        if plan.note:
+            self.notes.add(plan.note)
+        return plan
+
+    def invoke(self, name: str, *values, restore: bool = False, watch=None, extra=None):
+        """Call book name ``name`` with the book's arguments ``values`` the way its own
+        signature takes them (see :mod:`.calling`); ``extra`` are keyword arguments of
+        its own (a flag such as ``one_hot_label=False``)."""
+        from .calling import BOOK_SIGNATURES, Slot
+
+        slots = BOOK_SIGNATURES.get(name, (Slot("x", "input"),))[:len(values)]
+        plan = self.plan(name, slots)
+        args, kwargs = plan.arguments(values)
+        kwargs.update(extra or {})
+        entry = self.entry_of(name)
+        label = entry.definition.alias if entry.definition is not None else name
+        return self.call(label, self.fn(name), *args, restore=restore, watch=watch,
+                         names=plan.names, **kwargs)
+
+    def memo(self, key, compute):
+        """``compute()`` once per definition under check and ``key`` (conventions that
+        several checks of one definition share)."""
+        store = self.session.memo
+        full = (getattr(self.entry, "id", None), key)
+        if full not in store:
+            store[full] = compute()
+        return store[full]
 
     def call(self, label: str, fn: Remote, *args, restore: bool = False, watch=None,
-             **kwargs):
+             names=(), **kwargs):
         """Call ``fn`` and note any argument it leaves modified.
 
         ``restore=True`` (numerical_gradient) allows changes during the call but makes
         one that remains a failure; otherwise a modified argument is a warning.
         ``watch`` maps names to executor objects (e.g. ``{"params": net.params}``) whose
         arrays must not change either. A method the object does not have is
-        :class:`Missing` (the check is skipped), not a crash.
+        :class:`Missing` (the check is skipped), not a crash; so is a
+        ``NotImplementedError``. ``names`` are the parameter names of the positional
+        arguments, for the messages about modified arguments.
         """
         self.last_call = fmt_call(label, *args, **kwargs)
         watch = watch or {}
@@ -139,7 +199,9 @@ class Harness:
             reply = self.session.call(fn, args, kwargs, echo=True, watch=list(watch.values()))
         except RemoteError as exc:
             if exc.stage == "resolve" and exc.type_name == "AttributeError":
-                raise Missing(label) from None
+                raise Missing(f"{label} is not defined") from None
+            if exc.type_name == "NotImplementedError":
+                raise Missing(f"{label} raises NotImplementedError") from None
             raise
         sent = list(_arrays_in(list(args), "arg")) + list(_arrays_in(kwargs, "kw"))
         after = dict(_arrays_in(list(reply.get("args", ())), "arg"))
@@ -151,7 +213,7 @@ class Harness:
             changed += [path for path, arr in olds.items()
                         if path in news and not _same(arr, news[path])]
         for path in changed:
-            what = _describe_arg(path)
+            what = _describe_arg(path, names)
             if restore:
                 self.side_effects.append(
                     ("fail", f"{label} left {what} changed (it must restore every "
@@ -213,6 +275,12 @@ class Harness:
         saved = list(self.side_effects)
         try:
             return prop(value)
+        except (Missing, Skipped):
+            raise
+        except RemoteError as exc:
+            if exc.type_name == "NameError":  # a failed import or a typo: the check's verdict
+                raise
+            return f"crashed: {describe_exception(exc)}"
         except Exception as exc:  # a crash on valid input is a counterexample too
             return f"crashed: {describe_exception(exc)}"
         finally:
@@ -232,10 +300,11 @@ def _same(a, b) -> bool:
         and a.tobytes() == b.tobytes()
 
 
-def _describe_arg(path: str) -> str:
+def _describe_arg(path: str, names=()) -> str:
     if path.startswith("arg["):
         idx = int(path[4:path.index("]")])
-        return f"argument {idx + 1}" + path[path.index("]") + 1:]
+        named = f" ({names[idx]})" if idx < len(names) else ""
+        return f"argument {idx + 1}{named}" + path[path.index("]") + 1:]
     return path
 
 

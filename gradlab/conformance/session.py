@@ -71,6 +71,7 @@ class Session:
         self.import_failures: dict[str, str] = {}
         self.protections = Protections()
         self.load_records: list[Record] = []
+        self.memo: dict = {}  # what checks of one definition share (see Harness.memo)
 
     # -- the executor ------------------------------------------------------------------
     def start(self) -> list[Record]:

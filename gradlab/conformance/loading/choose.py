@@ -30,10 +30,12 @@ __all__ = ["Version", "version", "section", "roles"]
 @dataclass(frozen=True)
 class Version:
     """How complete a definition is (higher is more); ``note`` names an earlier version
-    of the book's own progression."""
+    of the book's own progression, and ``outside`` the checks that go beyond what that
+    version was written for (a batch for a one-sample version)."""
 
     rank: int
     note: str | None = None
+    outside: tuple[str, ...] = ()
 
 
 def _constants(node) -> set:
@@ -55,12 +57,19 @@ _ND = {"nditer", "ndindex", "multi_index", "ndenumerate", "ndim", "flat", "resha
        "shape", "enumerate"}
 
 
+_BATCHES = ("softmax.batch", "softmax.square", "softmax.single_row", "softmax.search")
+
+
 def _softmax(d: RawDef) -> Version:
+    if "exp" not in d.names:  # not a softmax of the book's making: no version to excuse
+        return Version(0)
+    one = () if d.names & _BATCH_SOFTMAX else _BATCHES
     if "exp" in d.names and not d.names & _MAX:
-        return Version(0, "§3.5.1's naive softmax (no max shift: overflows for large inputs)")
-    if not d.names & _BATCH_SOFTMAX:
+        return Version(0, "§3.5.1's naive softmax (no max shift: overflows for large inputs)",
+                       ("softmax.large", *one))
+    if one:
         return Version(1, "§3.5.2's softmax of one sample (one max and one sum over the "
-                          "whole input)")
+                          "whole input)", one)
     return Version(2)
 
 
@@ -71,24 +80,33 @@ def _step(d: RawDef) -> Version:
 
 
 def _cross_entropy(d: RawDef) -> Version:
+    if "log" not in d.names:
+        return Version(0)
     if not d.names & _BATCH_CE:
-        return Version(0, "§4.2.2's cross-entropy of one sample (no average over a batch)")
+        return Version(0, "§4.2.2's cross-entropy of one sample (no average over a batch)",
+                       tuple(f"cross_entropy_error.{c}" for c in (
+                           "batch_one_hot", "batch_labels", "square_batch", "zero_probability",
+                           "search", "vector_label")))
     return Version(1)
 
 
 def _gradient(d: RawDef) -> Version:
     if not d.names & _ND:
-        return Version(0, "§4.4's gradient of a 1-D x (x[idx] over range(x.size))")
+        return Version(0, "§4.4's gradient of a 1-D x (x[idx] over range(x.size))",
+                       tuple(f"numerical_gradient.{c}" for c in (
+                           "matrix", "array_3d", "closure", "search")))
     return Version(1)
 
 
 def _diff(d: RawDef) -> Version:
     constants = _constants(d.node) if d.node is not None else set()
+    wrong = ("numerical_diff.values",)  # these versions are wrong on purpose
     if any(0 < abs(c) < 1e-20 for c in constants):
-        return Version(0, "§4.3.1's deliberately bad first example (h = 10e-50 rounds away)")
+        return Version(0, "§4.3.1's deliberately bad first example (h = 10e-50 rounds away)",
+                       wrong)
     if d.node is not None and not constants & {2, 0.5}:
         return Version(0, "§4.3.1's forward difference (f(x+h) - f(x)) / h, before the "
-                          "central difference")
+                          "central difference", wrong)
     return Version(1)
 
 
@@ -181,6 +199,9 @@ def roles(candidates: list[RawDef], uses: dict, relpath, where, forced: RawDef |
         elif v.note and v.rank < head_rank:  # an early version the target's code still uses
             out.append((d, "alternative", f"{_first(us, relpath)}: {v.note}; the headline is "
                                           f"{where(head)}"))
+        elif d.path == head.path and d.order < head.order and v.note:
+            out.append((d, "progression", f"{v.note}, redefined later in the same file (at "
+                                          f"{where(head)}): Python keeps the last one"))
         elif d.path == head.path and d.order < head.order:
             out.append((d, "alternative", f"redefined later in the same file (at "
                                           f"{where(head)}): Python keeps the last one"))

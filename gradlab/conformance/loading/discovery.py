@@ -10,12 +10,14 @@ no file that is not a regular file is ever opened; a file that cannot be read is
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import os
 
-from .choose import roles
+from .choose import roles, version
 from .files import Area, walk
 from .imports import Resolver
-from .names import BOOK_NAMES, alias_rank
+from .names import BOOK_NAMES, alias_rank, canonical_name
 from .outline import RawDef
 from .plan import Definition, Discovery, Problem
 from .usage import Graph
@@ -76,11 +78,36 @@ def discover_files(kind: str, target: str, label: str | None = None) -> Discover
     for path, (message, unread) in graph.problems.items():
         severe = unread and kind != "dir" and os.path.realpath(path) == os.path.realpath(target)
         problems.append(Problem(rel(path), "error" if severe else "warn", message))
-    definitions = _definitions(candidates, uses, forced, root)
+    digests = {id(raw): digest(raw, graph.outline(raw.path)) for raw in candidates}
+    definitions = _definitions(candidates, uses, forced, root, digests)
     files = tuple(dict.fromkeys(d.path for d in definitions)) if kind == "dir" else (
         (target,) if consumers else ())
     return Discovery(kind, target, root, label, tuple(definitions), tuple(problems), files,
                      roots=area.roots)
+
+
+_PURE_MODULES = frozenset({"numpy", "math"})
+
+
+def digest(raw: RawDef, o) -> str:
+    """A fingerprint of a definition whose behaviour is its source alone (it reads no
+    top-level name of its file but the imported numpy or math, and the file has no star
+    import); empty otherwise. Two definitions with one digest behave the same."""
+    node = raw.node
+    if node is None or raw.kind == "alias" or o is None or o.stars:
+        return ""
+    loaded = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Load)}
+    stored = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)
+              and isinstance(n.ctx, ast.Store | ast.Del)}
+    stored |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+               for a in [*n.posonlyargs, *n.args, *n.kwonlyargs, n.vararg, n.kwarg] if a}
+    for name in loaded - stored - {raw.alias}:
+        for b in o.bindings.get(name, ()):
+            if not (b.how == "import" and b.attr is None
+                    and b.module.split(".")[0] in _PURE_MODULES):
+                return ""
+    return hashlib.sha1(ast.dump(node).encode()).hexdigest()[:16]
 
 
 def _where(raw: RawDef, root: str) -> str:
@@ -88,7 +115,7 @@ def _where(raw: RawDef, root: str) -> str:
     return f"{rel}:{raw.line}" if raw.cell is None else f"{rel} cell {raw.cell}, line {raw.line}"
 
 
-def _definitions(candidates, uses, forced, root) -> list[Definition]:
+def _definitions(candidates, uses, forced, root, digests) -> list[Definition]:
     by_name: dict[str, list[RawDef]] = {}
     for raw in candidates:
         by_name.setdefault(raw.name, []).append(raw)
@@ -104,7 +131,15 @@ def _definitions(candidates, uses, forced, root) -> list[Definition]:
             used_by = tuple(dict.fromkeys(
                 f"{rel(u.path)}:{u.line}" if u.cell is None else
                 f"{rel(u.path)} cell {u.cell}, line {u.line}" for u in uses.get(id(raw), ())))
+            v = version(raw)
+            # relied on beyond its version: one of the book's networks or layers uses it
+            # (the checks feed those batches; a script that predicts one image at a time,
+            # a gradient_descent of a 1-D x, an RNN of its own stay within the version)
+            relied_on = any(u.strong and u.owner is not None
+                            and canonical_name(u.owner, "class") is not None
+                            for u in uses.get(id(raw), ()))
             out.append(Definition(ident, raw.name, raw.alias, raw.kind, raw.path, rel(raw.path),
                                   raw.line, raw.cell, raw.params, raw.methods, raw.names, role,
-                                  note, raw.refers_to, used_by))
+                                  note, raw.refers_to, used_by, v.note or "",
+                                  () if relied_on else v.outside, digests.get(id(raw), "")))
     return out

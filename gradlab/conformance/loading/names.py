@@ -55,7 +55,7 @@ BOOK_NAMES: tuple[BookName, ...] = (
     _f("numerical_gradient_1d", "4.4", "_numerical_gradient_1d", "_numerical_gradient_no_batch",
        "numerical_gradient_no_batch", optional=True),
     _f("numerical_gradient_2d", "4.4", optional=True),
-    _f("gradient_descent", "4.4.1"),
+    _f("gradient_descent", "4.4.1", "gradient_decent", "gradient_desent"),
     _c("SimpleNet", "4.4.2", "simpleNet", "simple_net", "Simplenet"),
     _c("TwoLayerNet", "4.5.1", "twoLayerNet", "TwoLayerNetwork", "two_layer_net"),
     # chapters 5-7: kinds and spellings only, so that they are never taken for the

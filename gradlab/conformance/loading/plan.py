@@ -96,7 +96,11 @@ class Definition:
     (another definition, checked and reported on its own line) or "progression" (an
     earlier version from the book's own progression, reported without failing the
     name); ``note`` says why. ``refers_to`` is an alias's value as written;
-    ``used_by`` lists where the target's code uses this definition.
+    ``used_by`` lists where the target's code uses this definition. ``version`` names
+    the earlier version of the book's progression it is, if any; ``lenient`` lists the
+    checks that go beyond that version (a batch for a one-sample version) when nothing in
+    the target relies on it: their failures are reported as warnings. ``digest`` is the
+    same for definitions whose behaviour is their identical source alone (copies).
     """
 
     id: str
@@ -114,6 +118,9 @@ class Definition:
     note: str = ""
     refers_to: str | None = None
     used_by: tuple[str, ...] = ()
+    version: str = ""
+    lenient: tuple[str, ...] = ()
+    digest: str = ""
 
     def where(self) -> str:
         """``"common/functions.py:12"`` or ``"notes.ipynb cell 3, line 2"``."""
@@ -127,7 +134,8 @@ class Definition:
                 "cell": self.cell, "params": [p.to_json() for p in self.params],
                 "methods": [m.to_json() for m in self.methods], "names": sorted(self.names),
                 "role": self.role, "note": self.note, "refers_to": self.refers_to,
-                "used_by": list(self.used_by)}
+                "used_by": list(self.used_by), "version": self.version,
+                "lenient": list(self.lenient), "digest": self.digest}
 
     @classmethod
     def from_json(cls, d) -> Definition:
@@ -141,7 +149,8 @@ class Definition:
             tuple(MethodInfo.from_json(m) for m in _need(d, "methods", list, w)),
             frozenset(_strings(d, "names", w)), _choice(d, "role", ROLES, w),
             _need(d, "note", str, w), _need(d, "refers_to", (str, type(None)), w),
-            _strings(d, "used_by", w))
+            _strings(d, "used_by", w), _need(d, "version", str, w), _strings(d, "lenient", w),
+            _need(d, "digest", str, w))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,10 @@ statements one at a time, in order, in the module's namespace, and only these:
 * ``type X = ...`` aliases (Python 3.12+; their value is evaluated lazily).
 * ``if``/``try`` blocks made only of the above whose tests call nothing
   (``try: import cupy as np`` / ``except ImportError: import numpy as np``); the
-  tests and the ``except`` clause types are evaluated.
+  tests and the ``except`` clause types are evaluated. An ``if`` block whose test
+  calls nothing but whose branches hold other statements too runs with only these
+  kept in each branch (``if GPU: import cupy as np; print(...)`` / ``else: import
+  numpy as np``); what it leaves out is listed.
 * Docstrings and ``pass``.
 
 Everything else is skipped and listed: calls (``main()``, ``plt.show()``,
@@ -48,7 +51,7 @@ from dataclasses import dataclass, field
 from .signatures import source_text
 from .sources import Source, chunk_label
 
-__all__ = ["Failure", "FileLog", "filter_statements", "keep", "run_source"]
+__all__ = ["Failure", "FileLog", "filter_statements", "keep", "prune", "run_source"]
 
 ALWAYS_KEPT = frozenset({"Import", "ImportFrom", "FunctionDef", "AsyncFunctionDef", "ClassDef",
                          "Pass", "TypeAlias"})
@@ -146,6 +149,34 @@ def keep(stmt: ast.stmt) -> bool:
     return False
 
 
+def prune(stmt: ast.stmt, text: str = "", cell: int | None = None):
+    """``(statement, skipped)``: an ``if`` block whose test calls nothing, with only the
+    statements :func:`keep` allows left in each branch (``if GPU: import cupy as np;
+    np.cuda.set_allocator(...)`` / ``else: import numpy as np`` keeps both imports), and
+    the descriptions of what it left out; any other statement unchanged."""
+    if not isinstance(stmt, ast.If) or keep(stmt) or _is_main_guard(stmt.test) \
+            or calls_something(stmt.test):
+        return stmt, []
+    skipped = []
+
+    def branch(body):
+        out = []
+        for inner in body:
+            inner, left_out = prune(inner, text, cell)
+            skipped.extend(left_out)
+            if keep(inner):
+                out.append(inner)
+            else:
+                skipped.append(f"{chunk_label(cell, inner.lineno)}: {describe(inner, text)}")
+        return out
+
+    body, orelse = branch(stmt.body), branch(stmt.orelse)
+    if not body and not orelse:
+        return stmt, []
+    pruned = ast.If(test=stmt.test, body=body or [ast.Pass()], orelse=orelse)
+    return ast.fix_missing_locations(ast.copy_location(pruned, stmt)), skipped
+
+
 def describe(stmt: ast.stmt, text: str = "") -> str:
     """A one-line description of a statement (``"for loop: for i in range(10):"``)."""
     if isinstance(stmt, ast.If) and _is_main_guard(stmt.test):
@@ -216,6 +247,8 @@ def run_source(source: Source, namespace: dict, log: FileLog, capture=None) -> N
             linecache.cache[filename] = (len(chunk.text), None,
                                          chunk.text.splitlines(True), filename)
         for stmt in chunk.tree.body:
+            stmt, left_out = prune(stmt, chunk.text, chunk.cell)
+            log.skipped.extend(left_out)
             if not keep(stmt):
                 log.skipped.append(f"{chunk_label(chunk.cell, stmt.lineno)}: "
                                    f"{describe(stmt, chunk.text)}")
