@@ -1,18 +1,27 @@
-"""Cost of gradlab's checker on TwoLayerNet(784, 50, 10), batch 100 (group "checker").
+"""Cost of gradlab's checker on TwoLayerNet(784, 50, 10), batch 100 (groups "checker",
+"checker-parallel").
 
 Costs are counted in loss evaluations with a wrapper (exact and machine
 independent) and also timed; one forward evaluation is timed in the same
 group, so every time can be read as a ratio to it. BLAS is pinned to one
-thread (threadpoolctl): this machine is shared.
+thread (threadpoolctl here, OPENBLAS/OMP/MKL_NUM_THREADS=1 in the workers):
+this machine is shared. Full mode serial and over 2 worker processes run in
+the same session, and must give the same numbers bit for bit.
 
-    python -m pytest benchmarks/bench_check.py --benchmark-only --benchmark-group-by=group
+    python -m pytest benchmarks/bench_check.py --bench-set=full --benchmark-only \
+        --benchmark-group-by=group
 """
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
 import gradlab as gl
+from gradlab.check import fast_mode_evaluations, full_mode_evaluations
 
 SIZES = dict(input_size=784, hidden_size=50, output_size=10)
 BATCH = 100
@@ -64,7 +73,8 @@ def test_fast_mode_passes_correct_gradient(benchmark, problem):
     grads = net.gradient(x, t)
     f = Counted(net, x, t)
     result = benchmark(gl.check_gradient, f, net.params, grads, mode="fast")
-    assert result.ok and result.evaluations <= 20 and f.calls % result.evaluations == 0
+    assert result.ok and result.evaluations == fast_mode_evaluations()
+    assert f.calls % result.evaluations == 0
     _info(benchmark, net, result.evaluations)
 
 
@@ -99,5 +109,83 @@ def test_full_mode(benchmark, full_mode_problem):
     result = benchmark.pedantic(gl.check_gradient, args=(f, net.params, grads),
                                 rounds=1, iterations=1)
     p = sum(v.size for v in net.params.values())
-    assert result.ok and f.calls == result.evaluations >= 4 * p + 2
+    assert result.ok and f.calls == result.evaluations >= full_mode_evaluations(p)
     _info(benchmark, net, result.evaluations, n=len(x))
+
+
+WORKERS = 2
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """Two spawned worker processes, each with one BLAS thread (set before they start)."""
+    keys = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update({k: "1" for k in keys})
+    try:
+        with ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn")) as ex:
+            ex.submit(int, 0).result()  # start the workers outside the timed region
+            list(ex.map(int, range(WORKERS)))
+            yield ex
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def serial_result():
+    return {}
+
+
+@pytest.mark.parametrize("workers", [0, WORKERS], ids=["serial", f"{WORKERS}-workers"])
+@pytest.mark.benchmark(group="checker-parallel")
+def test_full_mode_serial_and_over_workers(benchmark, request, full_mode_problem, pool,
+                                           serial_result, workers):
+    net, x, t = full_mode_problem
+    grads = net.gradient(x, t)
+    rounds = 1 if request.config.getoption("--bench-set") == "smoke" else 3
+    executor = pool if workers else None
+    result = benchmark.pedantic(
+        gl.check_gradient, args=(lambda p: net.loss(x, t), net.params, grads),
+        kwargs={"executor": executor}, rounds=rounds, iterations=1)
+    assert result.ok
+    if workers:  # the same numbers as the serial run, bit for bit
+        serial = serial_result["result"]
+        for k in grads:
+            assert np.array_equal(result.numeric[k], serial.numeric[k])
+            assert np.array_equal(result.detectable[k], serial.detectable[k])
+    else:
+        serial_result["result"] = result
+    _info(benchmark, net, result.evaluations, n=len(x), workers=workers or 1)
+
+
+@pytest.mark.benchmark(group="checker-parallel")
+def test_full_mode_speedup_paired(benchmark, request, full_mode_problem, pool):
+    """Serial and 2-worker runs back to back in each round, so that a load change on this
+    shared machine hits both: extra_info holds every round's times and their ratio."""
+    import time
+
+    net, x, t = full_mode_problem
+    grads = net.gradient(x, t)
+    rounds = 1 if request.config.getoption("--bench-set") == "smoke" else 5
+    pairs = []
+
+    def pair():
+        start = time.perf_counter()
+        serial = gl.check_gradient(lambda p: net.loss(x, t), net.params, grads)
+        mid = time.perf_counter()
+        par = gl.check_gradient(lambda p: net.loss(x, t), net.params, grads, executor=pool)
+        end = time.perf_counter()
+        for k in grads:
+            assert np.array_equal(serial.numeric[k], par.numeric[k])
+        pairs.append((mid - start, end - mid))
+
+    benchmark.pedantic(pair, rounds=rounds, iterations=1)
+    ratios = sorted(s / p for s, p in pairs)
+    _info(benchmark, net, full_mode_evaluations(sum(v.size for v in net.params.values())),
+          n=len(x), workers=WORKERS, serial_s=[round(s, 2) for s, _ in pairs],
+          parallel_s=[round(p, 2) for _, p in pairs], speedups=[round(r, 3) for r in ratios],
+          median_speedup=round(ratios[len(ratios) // 2], 3))

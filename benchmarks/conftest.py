@@ -37,6 +37,8 @@ def pytest_collect_file(file_path, parent):
     ``python_files`` already matches them."""
     if file_path.suffix != ".py" or not file_path.name.startswith("bench_"):
         return None
+    if parent.session.isinitpath(file_path):  # named on the command line: pytest collects it
+        return None
     if any(fnmatch.fnmatch(file_path.name, pattern)
            for pattern in parent.config.getini("python_files")):
         return None

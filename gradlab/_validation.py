@@ -498,3 +498,39 @@ def writable_path(path, name: str, *, allow_stdout: bool = False, formats=None):
         raise GradlabValueError(f"{name} {p}: not writable (permission denied); choose "
                                 f"another path.")
     return p
+
+
+# --- chapters 5-7: layer arguments -------------------------------------------------------
+
+def require_forward(value, layer: str, attribute: str):
+    """Return ``value`` (state saved by ``forward``), or raise if forward has not run yet."""
+    if value is None:
+        raise RuntimeError(
+            f"{layer}.backward called before {layer}.forward: there is no saved {attribute}. "
+            f"Call forward on a batch first; backward differentiates that call.")
+    return value
+
+
+def check_dout(dout, shape: tuple, layer: str) -> np.ndarray:
+    """Return ``dout`` as a float array of the forward output's ``shape``, or raise."""
+    arr = as_float_array(dout, "dout")
+    if arr.shape != tuple(shape):
+        raise GradlabValueError(
+            f"{layer}.backward got dout of shape {arr.shape}, but the last forward returned "
+            f"shape {tuple(shape)}; dout is the upstream gradient and has the output's shape.")
+    return arr
+
+
+def parameter_array(value, name: str, ndim: int) -> np.ndarray:
+    """Return a layer parameter as a float ndarray *without copying it*, or raise.
+
+    An ndarray is kept as it is (a network's ``params`` dict, its layers and an
+    optimizer's in-place update share it); anything else is converted to float64.
+    Integer arrays are refused: an in-place update or a numerical gradient's ``+ h``
+    would be truncated.
+    """
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=np.float64)
+    check_float_dtype(arr, name)
+    if arr.ndim != ndim:
+        raise GradlabValueError(f"{name} must be {ndim}-D, got shape {arr.shape}.")
+    return as_float_array(arr, name, allow_complex=False)  # the same array: non-empty, finite

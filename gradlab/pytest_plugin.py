@@ -4,21 +4,34 @@ Provides the ``gradcheck`` fixture::
 
     def test_my_layer(gradcheck):
         gradcheck(lambda W: net.loss(x, t), net.params, net.gradient(x, t))
+        gradcheck.vjp(layer.forward, x, layer.backward)   # also .jvp, .jacobian
 
 and command-line options for its defaults: ``--gradcheck-mode {full,fast}``,
 ``--gradcheck-method {central,richardson,complex}``, ``--gradcheck-safety S``.
-A failing check raises ``GradCheckError`` whose message is the checker's
-report; the checker's own frames are hidden from the traceback.
+A check that fails, or that is inconclusive (it could not have seen an error
+as large as the gradient), raises ``GradCheckError`` whose message is the
+checker's report, with the reason and what to try; the checker's own frames
+are hidden from the traceback.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from gradlab import errormodel as em
-from gradlab.check import MODES, assert_gradient_close, check_gradient
+from gradlab.check import (
+    METHODS,
+    MODES,
+    SAFETY,
+    check_gradient,
+    check_jacobian,
+    check_jvp,
+    check_vjp,
+)
+from gradlab.check.gradient import require
 
-_DEFAULTS = {"mode": "full", "method": "central", "safety": em.SAFETY}
+# --- the gradcheck fixture -------------------------------------------------------------
+
+_DEFAULTS = {"mode": "full", "method": "central", "safety": SAFETY}
 
 
 def pytest_addoption(parser):
@@ -26,11 +39,11 @@ def pytest_addoption(parser):
     group.addoption("--gradcheck-mode", choices=MODES, default=None,
                     help="default mode of the gradcheck fixture: 'full' checks every "
                          "element, 'fast' random directions then bisection (default: full)")
-    group.addoption("--gradcheck-method", choices=em.METHODS,
+    group.addoption("--gradcheck-method", choices=METHODS,
                     default=None, help="finite-difference method (default: central)")
     group.addoption("--gradcheck-safety", type=float, default=None,
                     help="factor by which a mismatch must exceed the estimated "
-                         "finite-difference error to count (default: 10)")
+                         f"finite-difference error to count (default: {SAFETY:g})")
 
 
 def _defaults(config) -> dict:
@@ -46,9 +59,11 @@ class GradChecker:
     """Callable returned by the ``gradcheck`` fixture.
 
     ``gradcheck(f, x, grad, **opts)`` asserts (raises GradCheckError with the
-    report) and returns the GradCheckResult; ``gradcheck.check(...)`` returns
-    the result without raising. ``gradcheck.defaults`` holds the options
-    taken from the command line; keyword arguments override them.
+    report unless the check passes: a failure or an inconclusive check) and
+    returns the GradCheckResult; ``gradcheck.vjp``, ``.jvp`` and ``.jacobian``
+    do the same for vector-valued f; ``gradcheck.check(...)`` returns the
+    result without raising. ``gradcheck.defaults`` holds the options taken
+    from the command line; keyword arguments override them.
     """
 
     def __init__(self, defaults: dict):
@@ -59,7 +74,19 @@ class GradChecker:
 
     def __call__(self, f, x, grad, **opts):
         __tracebackhide__ = True
-        return assert_gradient_close(f, x, grad, **{**self.defaults, **opts})
+        return require(self.check(f, x, grad, **opts))
+
+    def vjp(self, f, x, vjp, **opts):
+        __tracebackhide__ = True
+        return require(check_vjp(f, x, vjp, **{**self.defaults, **opts}))
+
+    def jvp(self, f, x, jvp, **opts):
+        __tracebackhide__ = True
+        return require(check_jvp(f, x, jvp, **{**self.defaults, **opts}))
+
+    def jacobian(self, f, x, jac, **opts):
+        __tracebackhide__ = True
+        return require(check_jacobian(f, x, jac, **{**self.defaults, **opts}))
 
 
 @pytest.fixture
@@ -73,3 +100,7 @@ def pytest_report_header(config):
     if opts == _DEFAULTS:
         return None
     return "gradlab gradcheck: " + ", ".join(f"{k}={v}" for k, v in opts.items())
+
+
+# -- pytest --gradlab-verify PATH: verify's checks as tests, in a module of their own -------
+pytest_plugins = ["gradlab.pytest_verify"]

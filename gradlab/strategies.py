@@ -25,6 +25,7 @@ __all__ = [
     "two_layer_net_params",
     "smooth_problems",
     "random_smooth_problem",
+    "conv_geometries",
 ]
 
 
@@ -166,6 +167,28 @@ def smooth_problems(draw, dtype=np.float64):
     """Strategy for ``(f, x, grad)`` from :func:`random_smooth_problem` (seeded by hypothesis)."""
     seed = draw(st.integers(0, 2**32 - 1))
     return random_smooth_problem(np.random.default_rng(seed), dtype)
+
+
+# --- chapters 5-7: layer shapes ------------------------------------------------------------
+
+@st.composite
+def conv_geometries(draw, *, max_batch: int = 3, max_channels: int = 3, max_filters: int = 3,
+                    max_filter: int = 4, max_stride: int = 3, max_pad: int = 2,
+                    max_out: int = 5):
+    """``(x_shape, W_shape, stride, pad)`` for a Convolution whose windows tile the padded
+    input exactly: ``H = (OH - 1) * stride + FH - 2 * pad >= 1``, and the same for the width.
+    Heights and widths are drawn independently, so non-square inputs are the rule."""
+    fh, fw = draw(st.integers(1, max_filter)), draw(st.integers(1, max_filter))
+    stride = draw(st.integers(1, max_stride))
+    pad = draw(st.integers(0, min(max_pad, fh - 1, fw - 1)))
+    oh, ow = draw(st.integers(1, max_out)), draw(st.integers(1, max_out))
+    H, W = (oh - 1) * stride + fh - 2 * pad, (ow - 1) * stride + fw - 2 * pad
+    if H < 1 or W < 1:
+        H, W = H + 2 * pad, W + 2 * pad   # the same windows without padding still tile
+        pad = 0
+    n, c = draw(st.integers(1, max_batch)), draw(st.integers(1, max_channels))
+    fn = draw(st.integers(1, max_filters))
+    return (n, c, H, W), (fn, c, fh, fw), stride, pad
 
 
 # --- hostile inputs: odd types, memory layouts and dtypes ---------------------------------

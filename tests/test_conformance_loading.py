@@ -5,35 +5,18 @@ from __future__ import annotations
 
 import ast
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gradlab.conformance import run_checks, safeload
-from gradlab.conformance.discovery import choose, scan
-from gradlab.conformance.safeload import filter_statements
-from gradlab.conformance.targets import load_target
+from gradlab.conformance import run_checks
+from gradlab.conformance.loading import discover
+from gradlab.conformance.loading.safeload import filter_statements
+from gradlab.conformance.loading.targets import load_target
+from tests.loading_support import FIXTURES, import_state  # noqa: F401
 
-FIXTURES = Path(__file__).parent / "fixtures"
+pytestmark = pytest.mark.usefixtures("import_state")
 BROKEN = '"""A file that does not parse."""\n\ndef identity_function(x)\n    return x\n'
-
-
-@pytest.fixture
-def import_state():
-    """Undo what loading a target does to this process: sys.path, import hooks, modules."""
-    # JAX first: a native extension cannot be unloaded and imported again in one process
-    # (re-importing jaxlib aborts), so it must not count among the modules to forget.
-    import gradlab.reference  # noqa: F401
-
-    saved = (list(sys.path), list(sys.meta_path), set(sys.modules), dict(safeload.LOGS))
-    yield
-    sys.path[:], sys.meta_path[:] = saved[0], saved[1]
-    for name in set(sys.modules) - saved[2]:
-        del sys.modules[name]
-    safeload.LOGS.clear()
-    safeload.LOGS.update(saved[3])
 
 
 @pytest.fixture
@@ -62,7 +45,7 @@ def test_filter_keeps_definitions_and_skips_scripts():
     assert script_names == {"x", "i"}
 
 
-def test_misbehaving_files_load_without_running_their_scripts(misbehaving, import_state):
+def test_misbehaving_files_load_without_running_their_scripts(misbehaving):
     impl, records = load_target("dir", str(misbehaving))
     assert set(impl.objects) == {"sigmoid", "softmax", "cross_entropy_error",
                                  "mean_squared_error", "step_function", "relu", "relu_grad",
@@ -78,14 +61,14 @@ def test_misbehaving_files_load_without_running_their_scripts(misbehaving, impor
         assert by_file[name].status == "pass" and skipped in by_file[name].details, name
 
 
-def test_a_check_that_hangs_is_timed_out(misbehaving, import_state):
+def test_a_check_that_hangs_is_timed_out(misbehaving):
     impl, _ = load_target("dir", str(misbehaving))
     records = run_checks(impl, quick=True, functions={"relu"}, timeout=0.5)
     assert [r.status for r in records] == ["error"]
     assert "timed out after 0.5 s" in records[0].message
 
 
-def test_name_set_by_a_skipped_script_is_an_error_not_a_fail(tmp_path, import_state):
+def test_name_set_by_a_skipped_script_is_an_error_not_a_fail(tmp_path):
     (tmp_path / "scaled.py").write_text(
         "import numpy as np\nscale = float(np.sqrt(1.0))\n\n"
         "def sigmoid(x):\n    return 1 / (1 + np.exp(-x * scale))\n")
@@ -95,11 +78,11 @@ def test_name_set_by_a_skipped_script_is_an_error_not_a_fail(tmp_path, import_st
         records[0].message
 
 
-def test_book_layout_is_resolved_like_the_book(import_state):
+def test_book_layout_is_resolved_like_the_book():
     root = FIXTURES / "book_layout"
-    candidates, problems = scan(str(root))
-    assert problems == []
-    assert choose(candidates["TwoLayerNet"], str(root)).path.endswith("two_layer_net.py")
+    plan = discover("dir", str(root))
+    assert plan.problems == ()
+    assert plan.headline("TwoLayerNet").relpath == "ch04/two_layer_net.py"
     impl, records = load_target("dir", str(root))
     assert impl.origins["TwoLayerNet"] == "ch04/two_layer_net.py:12"
     assert impl.origins["numerical_gradient"] == "common/gradient.py:4"
@@ -110,7 +93,7 @@ def test_book_layout_is_resolved_like_the_book(import_state):
     assert results["mean_squared_error.values"].status == "pass"
 
 
-def test_single_file_uses_what_it_imports_and_says_from_where(import_state):
+def test_single_file_uses_what_it_imports_and_says_from_where():
     path = FIXTURES / "book_layout" / "ch04" / "two_layer_net.py"
     impl, records = load_target("file", str(path))
     assert impl.origins["softmax"].startswith("../common/functions.py:")
@@ -118,7 +101,7 @@ def test_single_file_uses_what_it_imports_and_says_from_where(import_state):
     assert any("sys.path.append(os.pardir)" in r.details for r in records)
 
 
-def test_training_script_with_missing_dataset_package_loads(import_state):
+def test_training_script_with_missing_dataset_package_loads():
     path = FIXTURES / "book_layout" / "ch04" / "train_neuralnet.py"
     impl, records = load_target("file", str(path))
     assert "TwoLayerNet" in impl.objects  # imported from two_layer_net
@@ -126,7 +109,7 @@ def test_training_script_with_missing_dataset_package_loads(import_state):
     assert "ModuleNotFoundError" in log.details and "for loop" in log.details
 
 
-def test_an_importable_module_is_a_target(import_state):
+def test_an_importable_module_is_a_target():
     impl, _ = load_target("module", "gradlab")
     assert impl.get("softmax") is not None
     assert np.allclose(impl.get("softmax")(np.zeros(2)), 0.5)

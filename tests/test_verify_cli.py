@@ -39,6 +39,8 @@ def test_verify_gradlab_quick_passes_and_writes_the_records(tmp_path, capsys, mo
     assert {"check", "target", "status", "message", "counterexample"} <= set(records[0])
     assert {r["status"] for r in records} == {"pass"}
     assert {r["target"] for r in records} == {"gradlab"}
+    # the judge keeps the oracle's compiled code (a warm run is half as long as a cold one)
+    assert any((tmp_path / "cache").iterdir())
 
 
 def test_cli_on_a_book_style_folder_exits_1_with_the_failure_in_json(tmp_path):
@@ -64,7 +66,7 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
     folder = tmp_path / "learner"
     shutil.copytree(FIXTURES / "misbehaving", folder)
     (folder / "broken.py").write_text(BROKEN)
-    records = run_target("dir", str(folder), "learner", quick=True, timeout=1.0, grace=1.0)
+    records = run_target("dir", str(folder), "learner", quick=True, timeout=1.0)
     status = {}
     for r in records:
         status.setdefault(r.function, set()).add(r.status)
@@ -72,19 +74,21 @@ def test_misbehaving_targets_are_reported_and_the_rest_still_checked(tmp_path, m
                      "step_function"):
         assert status[function] == {"pass"}, function
     messages = {r.check: r.message for r in records}
-    assert status["relu"] == {"error"} and "timed out" in messages["relu.values"]
+    assert status["relu"] == {"error"} and "timed out after 1 s" in messages["relu.values"]
     stubborn = next(r for r in records if r.function == "relu_grad" and r.status == "error")
-    assert "worker was killed" in stubborn.message
+    assert "executor was stopped" in stubborn.message  # it swallows every exception
     rest = next(r for r in records if r.check == "relu_grad.at_zero")
     assert rest.status == "error" and rest.message.startswith("not run")
     dead = next(r for r in records if r.function == "sigmoid_grad")
-    assert dead.status == "error" and "worker died (exit code 3" in dead.message
+    assert dead.status == "error" and "executor died" in dead.message \
+        and "exit code 3" in dead.message
     assert any(r.status == "warn" and "SyntaxError" in r.message for r in records)
-    guarded = {"identity_function": "network access is disabled",
-               "numerical_diff": "input() is disabled", "gradient_descent": "MemoryError"}
-    for function, text in guarded.items():
+    # the operating system answers: no route anywhere, no one typing, no memory
+    refused = {"identity_function": "URLError", "numerical_diff": "EOFError",
+               "gradient_descent": "MemoryError"}
+    for function, text in refused.items():
         failed = [r for r in records if r.function == function and r.status == "fail"]
-        assert failed and text in failed[0].message, function
+        assert failed and text in failed[0].message, (function, failed)
     assert status["TwoLayerNet"] == {"skip"}
 
 
@@ -101,7 +105,7 @@ def test_a_thread_left_running_by_the_target_does_not_hang_verify(tmp_path):
 
     def verify():
         done.append(run_target("file", str(tmp_path / "threads.py"), "threads.py",
-                               quick=True, timeout=5.0, grace=2.0))
+                               quick=True, timeout=5.0))
 
     import threading
 
@@ -118,3 +122,33 @@ def test_json_to_stdout_is_pure_json(capsys, monkeypatch, tmp_path):
     captured = capsys.readouterr()
     assert json.loads(captured.out)[0]["status"] == "pass"
     assert "cross_entropy_error" in captured.err
+
+
+def test_a_module_target_is_found_the_same_way_however_verify_is_started(tmp_path):
+    """`gradlab verify mod` (a console script: no current directory on sys.path),
+    `python -m gradlab verify mod` (current directory on sys.path) and PYTHONPATH agree,
+    and the module is imported in the executor, not in verify."""
+    home = tmp_path / "code"
+    home.mkdir()
+    (home / "mymod.py").write_text(
+        "import numpy as np\n\n"
+        "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n\n"
+        "def softmax(a):\n    return a\n")
+    script = Path(sys.executable).with_name("gradlab")
+    base = dict(os.environ, MPLBACKEND="Agg", GRADLAB_JAX_CACHE=str(tmp_path / "cache"))
+    base.pop("PYTHONPATH", None)
+    ways = [([sys.executable, "-m", "gradlab"], home, dict(base, PYTHONPATH=str(ROOT))),
+            ([sys.executable, "-m", "gradlab"], tmp_path,
+             dict(base, PYTHONPATH=os.pathsep.join([str(ROOT), str(home)])))]
+    if script.exists():
+        ways.append(([str(script)], home, base))
+    verdicts = []
+    for command, cwd, env in ways:
+        proc = subprocess.run([*command, "verify", "mymod", "--quick", "--json", "-"],
+                              capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+        assert proc.returncode == 1, proc.stderr
+        records = json.loads(proc.stdout)
+        verdicts.append({r["function"]: r["status"] for r in records
+                         if r["function"] in ("sigmoid", "softmax")})
+    assert verdicts[0]["sigmoid"] == "pass" and verdicts[0]["softmax"] == "fail"
+    assert all(v == verdicts[0] for v in verdicts), verdicts

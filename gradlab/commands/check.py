@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import re
 import sys
 import warnings
@@ -11,13 +10,9 @@ import warnings
 import numpy as np
 
 from .._validation import at_least, check_memory, nonnegative_finite
-from ..check import MODES, check_gradient
-from ..errormodel import METHODS, SAFETY, levels
+from ..check import METHODS, MODES, SAFETY, K, check_gradient, full_mode_evaluations
 from ..nets import WEIGHT_INIT_STD
 from .options import number, output_file, positive_count, seed
-
-DIRECTIONS = inspect.signature(check_gradient).parameters["k"].default
-"""check_gradient's default number of fast-mode directions (its signature is the one home)."""
 
 DESCRIPTION = """\
 Check TwoLayerNet.gradient (backpropagation) against finite differences with
@@ -78,7 +73,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                      help=f"finite factor >= 1 by which a mismatch must exceed the estimated "
                           f"error, default {SAFETY:g}")
     how.add_argument("-k", "--directions", type=positive_count("--directions"),
-                     default=DIRECTIONS, help=f"fast mode, default {DIRECTIONS}")
+                     default=K, help=f"fast mode, default {K}")
     parser.add_argument("--json", metavar="FILE",
                         type=output_file("--json", allow_stdout=True),
                         help="also write the result as JSON ('-' for standard output); "
@@ -146,8 +141,7 @@ def run(args) -> int:
     for w in caught:
         print(f"warning: {w.message}")
     print(result)
-    # f(x + ih) per element for complex, else x +/- h at each level; and f(x) twice
-    full = (1 if args.method == "complex" else 2 * len(levels(args.method))) * p + 2
+    full = full_mode_evaluations(p, args.method)
     print(f"cost: {result.evaluations} loss evaluations (full mode needs about {full})")
     if args.json:
         record = result.to_dict()

@@ -8,7 +8,7 @@
 imports neither JAX nor the learner's code.
 """
 
-from .implementation import ALIASES, Implementation, gradlab_implementation
+from .loading.implementation import ALIASES, Implementation, gradlab_implementation
 from .records import STATUSES, Outcome, Record, worst
 from .suite import all_checks, run_check, run_checks
 

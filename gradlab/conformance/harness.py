@@ -1,21 +1,30 @@
-"""What every check uses: calls that watch for side effects, comparisons that say
-where two arrays differ, and a hypothesis search that returns the shrunk input."""
+"""What every check uses: calls into the executor that watch for side effects, comparisons
+that say where two arrays differ, and a hypothesis search that returns the shrunk input.
+
+Checks run in the judge; what they call lives in the executor (:class:`~.session.Remote`
+proxies). A call sends the arguments, and the executor echoes them back afterwards, so the
+judge sees which of the caller's arrays the learner's code changed.
+"""
 
 from __future__ import annotations
-
-import contextlib
-import io
-import warnings
 
 import numpy as np
 
 from .records import Outcome
+from .remote import Remote, RemoteError
 
-__all__ = ["Harness", "Missing", "Failed", "fmt", "fmt_call", "compare"]
+__all__ = ["Harness", "Missing", "Skipped", "Failed", "fmt", "fmt_call", "compare",
+           "describe_exception", "outcome_from_search"]
 
 
 class Missing(Exception):
-    """The implementation does not define a name a check needs."""
+    """The implementation does not define a name (or a method) a check needs: the check
+    is skipped as "not implemented"."""
+
+
+class Skipped(Exception):
+    """Raised inside a check to skip it with a reason (a signature verify cannot map,
+    a convention under which the check does not apply)."""
 
 
 class Failed(Exception):
@@ -34,6 +43,8 @@ def fmt(value) -> str:
         dtype = "" if plain else f", dtype=np.{value.dtype}"
         body = repr(value.tolist()) if value.size <= 400 else np.array2string(value)
         return f"np.array({body}{dtype})"
+    if isinstance(value, Remote):
+        return repr(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {fmt(v)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple | list):
@@ -89,63 +100,153 @@ def _arrays_in(value, path):
 
 
 class Harness:
-    """Calls into an implementation for one check and remembers what happened.
+    """Calls into a target for one check and remembers what happened.
 
     Parameters
     ----------
-    impl : Implementation
-        The implementation under test.
+    session : Session
+        The target (its executor and definitions).
     examples : int
         Hypothesis examples per search (0 turns searches off, as ``--quick`` does).
+    entry : Entry, optional
+        The definition under check (default: the headline of each name asked for).
     """
 
-    def __init__(self, impl, *, examples: int):
-        self.impl = impl
+    def __init__(self, session, *, examples: int, entry=None):
+        self.session = session
         self.examples = examples
+        self.entry = entry
         self.side_effects: list[tuple[str, str, str]] = []  # (severity, message, call)
         self.last_call = None
-        self.output = io.StringIO()
+        self.notes: set[str] = set()  # how the definition was called, when not the book's way
 
-    def fn(self, name: str):
-        obj = self.impl.get(name)
-        if obj is None:
+    def entry_of(self, name: str):
+        """The definition under check when it is of ``name``; else the target's headline
+        of ``name`` (a check that needs another book name); :class:`Missing` if none."""
+        if self.entry is not None and self.entry.name == name:
+            return self.entry
+        entry = self.session.headline(name)
+        if entry is None:
             raise Missing(name)
-        return obj
+        return entry
 
-    def call(self, label: str, fn, *args, restore: bool = False, watch=None, **kwargs):
+    def fn(self, name: str) -> Remote:
+        """A proxy of :meth:`entry_of` ``(name)`` in the executor."""
+        return self.session.remote(self.entry_of(name))
+
+    def params(self, name: str, method: str | None = None):
+        """The parameters of ``name`` (of its ``method``, or of its constructor for a
+        class), read from its source; None when unknown."""
+        from .calling import entry_params
+
+        return entry_params(self.session, self.entry_of(name), method)
+
+    def plan(self, name: str, slots, *, method: str | None = None, label: str | None = None):
+        """How to call ``name`` (or its ``method``) with the book's ``slots``: a
+        :class:`~.calling.CallPlan`; :class:`Skipped` when its signature cannot be mapped."""
+        from .calling import plan_call
+
+        entry = self.entry_of(name)
+        own = entry.definition.alias if entry.definition is not None else name
+        label = label or (f"{own}.{method}" if method else own)
+        plan = plan_call(self.params(name, method), slots, label=label)
+        if isinstance(plan, str):
+            raise Skipped(plan)
+        if plan.note:
+            self.notes.add(plan.note)
+        return plan
+
+    def invoke(self, name: str, *values, restore: bool = False, watch=None, extra=None):
+        """Call book name ``name`` with the book's arguments ``values`` the way its own
+        signature takes them (see :mod:`.calling`); ``extra`` are keyword arguments of
+        its own (a flag such as ``one_hot_label=False``)."""
+        from .calling import BOOK_SIGNATURES, Slot
+
+        slots = BOOK_SIGNATURES.get(name, (Slot("x", "input"),))[:len(values)]
+        plan = self.plan(name, slots)
+        args, kwargs = plan.arguments(values)
+        kwargs.update(extra or {})
+        entry = self.entry_of(name)
+        label = entry.definition.alias if entry.definition is not None else name
+        return self.call(label, self.fn(name), *args, restore=restore, watch=watch,
+                         names=plan.names, **kwargs)
+
+    def memo(self, key, compute):
+        """``compute()`` once per definition under check and ``key`` (conventions that
+        several checks of one definition share)."""
+        store = self.session.memo
+        full = (getattr(self.entry, "id", None), key)
+        if full not in store:
+            store[full] = compute()
+        return store[full]
+
+    def call(self, label: str, fn: Remote, *args, restore: bool = False, watch=None,
+             names=(), **kwargs):
         """Call ``fn`` and note any argument it leaves modified.
 
         ``restore=True`` (numerical_gradient) allows changes during the call but makes
         one that remains a failure; otherwise a modified argument is a warning.
-        ``watch`` names extra arrays (e.g. a network's params) to watch.
+        ``watch`` maps names to executor objects (e.g. ``{"params": net.params}``) whose
+        arrays must not change either. A method the object does not have is
+        :class:`Missing` (the check is skipped), not a crash; so is a
+        ``NotImplementedError``. ``names`` are the parameter names of the positional
+        arguments, for the messages about modified arguments.
         """
         self.last_call = fmt_call(label, *args, **kwargs)
-        watched = list(_arrays_in(list(args), "arg")) + list(_arrays_in(kwargs, "kw"))
-        watched += list(_arrays_in(watch or {}, "watch"))
-        before = [(path, arr, arr.copy()) for path, arr in watched]
-        with self.captured():
-            result = fn(*args, **kwargs)
-        for path, arr, copy in before:
-            if copy.tobytes() != arr.tobytes():
-                what = _describe_arg(path, args, kwargs, watch)
-                if restore:
-                    self.side_effects.append(
-                        ("fail", f"{label} left {what} changed (it must restore every "
-                                 f"element it perturbs; the caller's values are now wrong)",
-                         self.last_call))
-                else:
-                    self.side_effects.append(
-                        ("warn", f"{label} modified the caller's {what} in place",
-                         self.last_call))
-        return result
+        watch = watch or {}
+        before = {name: self.session.get(obj) for name, obj in watch.items()}
+        try:
+            reply = self.session.call(fn, args, kwargs, echo=True, watch=list(watch.values()))
+        except RemoteError as exc:
+            if exc.stage == "resolve" and exc.type_name == "AttributeError":
+                raise Missing(f"{label} is not defined") from None
+            if exc.type_name == "NotImplementedError":
+                raise Missing(f"{label} raises NotImplementedError") from None
+            raise
+        sent = list(_arrays_in(list(args), "arg")) + list(_arrays_in(kwargs, "kw"))
+        after = dict(_arrays_in(list(reply.get("args", ())), "arg"))
+        after.update(_arrays_in(reply.get("kwargs", {}), "kw"))
+        changed = [path for path, arr in sent
+                   if path in after and not _same(arr, after[path])]
+        for (name, old), new in zip(before.items(), reply.get("watch", ()), strict=False):
+            olds, news = dict(_arrays_in(old, name)), dict(_arrays_in(new, name))
+            changed += [path for path, arr in olds.items()
+                        if path in news and not _same(arr, news[path])]
+        for path in changed:
+            what = _describe_arg(path, names)
+            if restore:
+                self.side_effects.append(
+                    ("fail", f"{label} left {what} changed (it must restore every "
+                             f"element it perturbs; the caller's values are now wrong)",
+                     self.last_call))
+            else:
+                self.side_effects.append(
+                    ("warn", f"{label} modified the caller's {what} in place", self.last_call))
+        return reply["result"]
 
-    @contextlib.contextmanager
-    def captured(self):
-        """Swallow the target's prints and numpy/python warnings during a call."""
-        with contextlib.redirect_stdout(self.output), contextlib.redirect_stderr(self.output), \
-                warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            yield
+    def get(self, obj: Remote):
+        """The value of an executor's object (arrays are copies)."""
+        return self.session.get(obj)
+
+    def assign(self, obj: Remote, value) -> None:
+        """``obj[...] = value`` in the executor."""
+        self.session.assign(obj, value)
+
+    def set(self, obj: Remote, name: str, value) -> None:
+        """``setattr(obj, name, value)`` in the executor."""
+        self.session.set(obj, name, value)
+
+    def perturbing(self, array: Remote, evaluate):
+        """``(x, f)``: a copy of the executor's ``array`` and ``f(w)``, which writes ``w``
+        into it and returns ``evaluate()`` (the book's ``lambda w: net.loss(x, t)``, with
+        the net in the executor and the finite differences in the judge)."""
+        x = self.get(array)
+
+        def f(w):
+            self.assign(array, w)
+            return evaluate()
+
+        return x, f
 
     def search(self, strategy, prop):
         """Look for an input where ``prop`` fails; return ``(minimal input, message)`` or None.
@@ -174,19 +275,36 @@ class Harness:
         saved = list(self.side_effects)
         try:
             return prop(value)
+        except (Missing, Skipped):
+            raise
+        except RemoteError as exc:
+            if exc.type_name == "NameError":  # a failed import or a typo: the check's verdict
+                raise
+            return f"crashed: {describe_exception(exc)}"
         except Exception as exc:  # a crash on valid input is a counterexample too
-            return f"crashed: {type(exc).__name__}: {exc}"
+            return f"crashed: {describe_exception(exc)}"
         finally:
             self.side_effects[:] = saved + [s for s in self.side_effects[len(saved):]
                                             if s not in saved]
 
 
-def _describe_arg(path: str, args, kwargs, watch) -> str:
-    if path.startswith("watch"):
-        return path.replace("watch", "params", 1) if watch else path
+def describe_exception(exc: BaseException) -> str:
+    """``"TypeName: message"``, with the learner's type name for an error of the executor."""
+    if isinstance(exc, RemoteError):
+        return exc.describe()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _same(a, b) -> bool:
+    return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype \
+        and a.tobytes() == b.tobytes()
+
+
+def _describe_arg(path: str, names=()) -> str:
     if path.startswith("arg["):
         idx = int(path[4:path.index("]")])
-        return f"argument {idx + 1}" + path[path.index("]") + 1:]
+        named = f" ({names[idx]})" if idx < len(names) else ""
+        return f"argument {idx + 1}{named}" + path[path.index("]") + 1:]
     return path
 
 

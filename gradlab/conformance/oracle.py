@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 __all__ = ["value", "grad", "third_derivatives", "enable_compilation_cache"]
 
 CACHE_ENV = "GRADLAB_JAX_CACHE"
@@ -36,10 +38,46 @@ def enable_compilation_cache() -> str | None:
     return folder
 
 
+ELEMENTWISE = frozenset({"step_function", "sigmoid", "sigmoid_grad", "relu", "relu_grad",
+                         "identity_function"})
+"""Twins that act on each element alone: evaluated on a padded array (see :func:`value`)."""
+
+
+def _bucket(n: int, least: int) -> int:
+    """A power of two, at least ``least`` (most inputs of the checks fit the least one, so
+    that a run compiles one program per twin)."""
+    return max(least, 1 << max(0, int(n) - 1).bit_length())
+
+
+def _padded(name: str, x):
+    """``name``'s twin at ``x`` through an array padded to power-of-two sizes, so that a
+    hypothesis search over many shapes compiles a handful of programs, not one per shape.
+    Padding elements never meet the real ones (an elementwise function: bit for bit the
+    same), or add ``exp(-inf) = 0`` to each row's sum and never win its max (softmax: the
+    same up to the order of the row sum, a few ulps, far inside the parity tolerance)."""
+    from gradlab import reference
+
+    x = np.asarray(x, dtype=float)
+    if name in ELEMENTWISE:
+        flat = np.zeros(_bucket(x.size, 128))
+        flat[:x.size] = x.reshape(-1)
+        out = reference.to_numpy(getattr(reference, name)(flat))
+        return out[:x.size].reshape(x.shape)
+    rows = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
+    block = np.zeros((_bucket(rows.shape[0], 8), _bucket(rows.shape[1], 8)))
+    block[:, rows.shape[1]:] = -np.inf
+    block[:rows.shape[0], :rows.shape[1]] = rows
+    out = reference.to_numpy(reference.softmax(block))
+    return out[:rows.shape[0], :rows.shape[1]].reshape(x.shape)
+
+
 def value(name: str, *args, **kwargs):
     """``gradlab.reference.<name>(*args, **kwargs)`` as a NumPy float64 array."""
     from gradlab import reference
 
+    if (name in ELEMENTWISE or name == "softmax") and len(args) == 1 and not kwargs \
+            and np.ndim(args[0]) >= (name == "softmax"):
+        return _padded(name, args[0])
     return reference.to_numpy(getattr(reference, name)(*args, **kwargs))
 
 
@@ -50,22 +88,24 @@ def grad(name: str, *args, **kwargs):
     return reference.grad(getattr(reference, name))(*args, **kwargs)
 
 
-def third_derivatives(name: str, *args):
+def third_derivatives(name: str, *args, **static):
     """``d^3 f / d p_i^3`` for every scalar ``p_i`` of the first argument, exactly.
 
-    Same structure as the first argument (an array or a dict of arrays).
+    Same structure as the first argument (an array or a dict of arrays). ``static`` are
+    keyword arguments of the twin that fix its structure (``activation="sigmoid"``).
     """
     from gradlab import reference
 
-    return reference.to_numpy(_third_of(name)(*args))
+    return reference.to_numpy(_third_of(name, tuple(sorted(static.items())))(*args))
 
 
 @functools.cache
-def _third_of(name: str):
+def _third_of(name: str, static: tuple = ()):
     """The jitted, float64-checked third derivatives of one reference twin."""
     from gradlab import reference
 
-    pure = getattr(reference, name).__wrapped__
+    twin = getattr(reference, name).__wrapped__
+    pure = functools.partial(twin, **dict(static)) if static else twin
 
     def third(first, *rest):
         return _third(pure, first, *rest)

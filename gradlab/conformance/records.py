@@ -16,15 +16,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-__all__ = ["STATUSES", "Outcome", "Record", "CheckTimeout", "worst"]
+__all__ = ["STATUSES", "Outcome", "Record", "worst"]
 
 STATUSES = ("pass", "skip", "warn", "error", "fail")
 """Ordered from best to worst; :func:`worst` picks by this order."""
-
-
-class CheckTimeout(BaseException):
-    """Raised inside a check when its time is up (a BaseException so that a learner's
-    ``except Exception`` cannot swallow it)."""
 
 
 @dataclass
@@ -43,7 +38,12 @@ class Outcome:
 
 @dataclass
 class Record:
-    """One line of the report and of ``--json``: a check run against a target."""
+    """One line of the report and of ``--json``: a check run against a target.
+
+    ``definition`` is where the checked definition is (``file:line``); ``role`` is its
+    role among the definitions of ``function`` ("headline": it gives the name its verdict,
+    "alternative", "progression"; empty for records about the target).
+    """
 
     check: str
     target: str
@@ -54,6 +54,7 @@ class Record:
     definition: str = ""
     details: str = ""
     seconds: float = 0.0
+    role: str = ""
 
     def to_json(self) -> dict:
         """The design's record format, plus ``function``, ``definition`` and ``details``."""

@@ -37,10 +37,15 @@ CHECKS: list[Check] = []
 
 
 def check(name: str, *, quick: bool = True, needs: tuple = ()):
-    """Register ``run(harness)`` as the check ``name`` (its prefix is the function)."""
+    """Register ``run(harness)`` as the check ``name`` (its prefix is the function).
+
+    Registering a name again replaces the check (a module imported a second time, after
+    something unloaded it, must not list its checks twice).
+    """
 
     def decorate(run):
         function = name.split(".")[0]
+        CHECKS[:] = [c for c in CHECKS if c.name != name]
         CHECKS.append(Check(name, function, run, quick, needs))
         return run
 

@@ -18,26 +18,40 @@ def _short(text: str, width: int = REASON_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def is_meta(record: Record) -> bool:
+    """A record about the target rather than a book name: ``(load)``, ``(sandbox)``."""
+    return record.function.startswith("(")
+
+
 def summarise(records: list[Record]):
-    """Per function, in order of first appearance: (function, status, reason, checks, where)."""
-    groups: OrderedDict[str, list[Record]] = OrderedDict()
+    """Rows of the report: per book name (in order of first appearance), the row of its
+    headline definition, then one row per other definition (``  alternative``,
+    ``  progression``): (function, status, passed, reason, definition)."""
+    groups: OrderedDict[str, OrderedDict[str, list[Record]]] = OrderedDict()
     for r in records:
-        if r.function != "(load)":
-            groups.setdefault(r.function, []).append(r)
+        if not is_meta(r):
+            groups.setdefault(r.function, OrderedDict()).setdefault(r.definition, []).append(r)
     rows = []
-    for function, rs in groups.items():
-        status = worst(r.status for r in rs)
-        bad = [r for r in rs if r.status == status]
-        passed = sum(r.status == "pass" for r in rs)
-        notes = [r.message[len("note: "):] for r in rs if r.message.startswith("note: ")]
-        if status == "pass":
-            reason = f"{passed} check(s) passed" + (f"; {notes[0]}" if notes else "")
-        else:
-            reason = f"{bad[0].check.split('.', 1)[-1]}: {bad[0].message}"
-        definition = next((r.definition for r in rs if r.definition), "")
-        rows.append((function, status.upper() if status in ("fail", "error") else status,
-                     f"{passed}/{len(rs)}", _short(reason), definition))
+    for function, by_definition in groups.items():
+        ordered = sorted(by_definition.items(), key=lambda kv: kv[1][0].role not in ("headline",
+                                                                                      ""))
+        for i, (definition, rs) in enumerate(ordered):
+            label = function if i == 0 else f"  {rs[0].role or 'other'}"
+            rows.append((label, *_row(rs), definition))
     return rows
+
+
+def _row(rs: list[Record]):
+    status = worst(r.status for r in rs)
+    bad = [r for r in rs if r.status == status]
+    passed = sum(r.status == "pass" for r in rs)
+    notes = [r.message[len("note: "):] for r in rs if r.message.startswith("note: ")]
+    if status == "pass":
+        reason = f"{passed} check(s) passed" + (f"; {notes[0]}" if notes else "")
+    else:
+        reason = f"{bad[0].check.split('.', 1)[-1]}: {bad[0].message}"
+    shown = status.upper() if status in ("fail", "error") else status
+    return shown, f"{passed}/{len(rs)}", _short(reason)
 
 
 def format_report(records: list[Record], *, verbose: bool = False) -> str:
@@ -50,7 +64,9 @@ def format_report(records: list[Record], *, verbose: bool = False) -> str:
     for target, rs in by_target.items():
         out.append(f"== {target}")
         for r in rs:
-            if r.function == "(load)" and (r.status != "pass" or verbose):
+            if r.function == "(sandbox)":
+                out.append(f"  sandbox: {_short(r.message, 300)}")
+            elif is_meta(r) and (r.status != "pass" or verbose):
                 out.append(f"  [{r.status}] {r.definition or r.check}: {_short(r.message, 200)}")
                 if verbose and r.details:
                     out.extend("      " + line for line in r.details.splitlines())
@@ -58,7 +74,7 @@ def format_report(records: list[Record], *, verbose: bool = False) -> str:
         if rows:
             out.append(format_table(rows, ["function", "status", "passed", "reason",
                                            "definition"], align="lllll"))
-        problems = [r for r in rs if r.status not in ("pass", "skip") and r.function != "(load)"]
+        problems = [r for r in rs if r.status not in ("pass", "skip") and not is_meta(r)]
         if problems:
             out.append("")
             for r in problems if verbose else []:
@@ -70,9 +86,9 @@ def format_report(records: list[Record], *, verbose: bool = False) -> str:
             if not verbose:
                 out.append("(--verbose shows every failing check with its counterexample)")
         out.append("")
-    counts = {s: sum(r.status == s for r in records if r.function != "(load)")
+    counts = {s: sum(r.status == s for r in records if not is_meta(r))
               for s in ("pass", "warn", "fail", "error", "skip")}
-    out.append("checks: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
+    out.append("checks: " + (", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none run"))
     return "\n".join(out)
 
 

@@ -1,195 +1,112 @@
-"""Run the conformance suite on targets, each in its own worker process.
+"""Check one target: a session (executors started as needed), the suite, the records.
 
-One worker per TARGET (JAX's import, ~1 s, is paid once per target). The parent
-watches the worker's progress line by line: a check that neither finishes nor
-honours its in-process time limit (a C-level hang, an ``except BaseException``
-around an endless loop) gets the worker killed after ``timeout + GRACE``
-seconds; that check is reported as ``error`` and a fresh worker resumes with
-the checks not yet done (at most ``MAX_RESTARTS`` times). A worker that dies
-(memory limit, ``os._exit``, a segfault) is handled the same way. So verify
-never hangs, and one bad function does not hide the others.
+The judge runs here and imports no learner code. The target's code runs in executors
+(:mod:`.executor`); one that is lost (a call past its time limit, a crash, a broken
+message) costs the check that was running, the function's remaining checks, and a fresh
+executor for the other functions. After :data:`~.session.MAX_RESTARTS` lost executors
+the target's remaining functions are reported as not run, never dropped silently.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import queue
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
-import time
-
+from .executor.sandbox import PROTECTIONS
 from .records import Record
+from .session import DEFAULT_TIMEOUT, ExecutorLost, Session
+from .suite import all_checks, run_checks
 
-__all__ = ["run_target", "GRACE", "MAX_RESTARTS", "MEMORY_BYTES"]
-
-GRACE = 10.0
-"""Seconds beyond a check's own time limit before its worker is killed."""
-STARTUP = 60.0
-"""Seconds a worker may take to import JAX and load the target before it is killed."""
-MAX_RESTARTS = 5
-MEMORY_BYTES = 4 * 2**30
-"""Address-space limit of a worker (JAX needs about 1 GiB)."""
-
-
-def _environment() -> dict:
-    import gradlab
-
-    env = dict(os.environ)
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(gradlab.__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([package_parent] + (
-        [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    env.update(MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1", JAX_PLATFORMS="cpu",
-               PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
-    return env
-
-
-def _reader(stream, lines: queue.Queue):
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
+__all__ = ["run_target", "protections_record"]
 
 
 def run_target(kind: str, target: str, label: str, *, quick=False, examples=None,
-               timeout=15.0, grace=GRACE, on_record=None) -> list[Record]:
-    """Check one target in worker processes; return its records (never raises on its faults).
+               timeout=DEFAULT_TIMEOUT, isolation="sandbox", require_sandbox=False,
+               on_record=None) -> list[Record]:
+    """Check one target; return its records (never raises on the target's faults).
 
     Parameters
     ----------
-    kind : {"file", "dir", "module"}
-        What ``target`` is.
+    kind : {"file", "notebook", "dir", "module"}
+        What ``target`` is (see :func:`gradlab.conformance.loading.resolve_target`).
     target : str
         Absolute path, or module name.
     label : str
         How the records name the target.
     quick, examples, timeout
         As for :func:`gradlab.conformance.run_checks`.
-    grace : float, optional
-        Seconds past ``timeout`` before a check's worker is killed.
+    isolation : {"sandbox", "process"}
+        ``process`` runs the executor without the OS sandbox (for measuring its cost).
+    require_sandbox : bool
+        Check nothing (an ``error`` record) when a protection is missing.
     on_record : callable, optional
-        Called with each record as it arrives.
+        Called with each record as it is made.
     """
-    records, done, abandon = [], set(), set()
-    budget = 4 * 60 * 60  # CPU seconds: a backstop only; wall-clock limits act first
-    for attempt in range(MAX_RESTARTS + 1):
-        options = dict(kind=kind, target=target, label=label, quick=quick, examples=examples,
-                       timeout=timeout, skip=sorted(done), abandon=sorted(abandon),
-                       report_load=attempt == 0,
-                       memory_bytes=MEMORY_BYTES, cpu_seconds=budget)
-        finished, killed_in = _run_worker(options, records, done, on_record, timeout, grace)
-        if finished:
-            break
-        if killed_in is None:  # died before running any check: the load itself failed
-            break
-        abandon.add(killed_in.split(".")[0])
+    records: list[Record] = []
+
+    def emit(record):
+        records.append(record)
+        if on_record:
+            on_record(record)
+
+    if isolation == "inline":
+        session = _inline(kind, target, label, timeout)
     else:
-        _give_up(records, quick, label, on_record)
+        from .loading import discover
+
+        session = Session(discover(kind, target, label=label), isolation=isolation,
+                          timeout=timeout)
+    try:
+        try:
+            load_records = session.start()
+        except ExecutorLost as exc:
+            emit(Record("load", label, "error", f"could not load the target: {exc.reason}",
+                        function="(load)"))
+            return records
+        emit(protections_record(session, require_sandbox))
+        if require_sandbox and session.protections.missing:
+            return records
+        for record in load_records:
+            emit(record)
+        try:
+            run_checks(session, quick=quick, examples=examples, on_record=emit)
+        except ExecutorLost as exc:  # MAX_RESTARTS reached
+            done = {r.function for r in records}
+            for function in dict.fromkeys(c.function for c in all_checks(quick=quick)):
+                if function not in done and session.has(function):
+                    emit(Record(f"{function}.not_run", label, "error",
+                                f"not run: {exc.reason}", function=function))
+    finally:
+        session.close()
     return records
 
 
-def _give_up(records, quick, label, on_record):
-    """After MAX_RESTARTS, say which functions were never checked (never drop them silently)."""
-    from .suite import all_checks
+def _inline(kind, target, label, timeout):
+    """The target loaded and called in this very process: no executor, no protection.
+    Only for ``--isolation inline``, verify's hidden switch to measure what the executor
+    and the sandbox cost; never for code one does not trust."""
+    from .loading.targets import load_target
+    from .session import InlineSession
 
-    reported = {r.function for r in records}
-    for function in dict.fromkeys(c.function for c in all_checks(quick=quick)):
-        if function not in reported:
-            records.append(Record(f"{function}.not_run", label, "error",
-                                  f"not run: verify gave up after {MAX_RESTARTS} worker "
-                                  f"restarts caused by other functions", function=function))
-            if on_record:
-                on_record(records[-1])
-
-
-def _run_worker(options, records, done, on_record, timeout, grace):
-    """One worker's life. Returns (finished, name of the check it died in or None)."""
-    with tempfile.TemporaryDirectory(prefix="gradlab-verify-") as workdir, \
-            tempfile.TemporaryFile(mode="w+") as errors:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gradlab.conformance.worker", json.dumps(options)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True,
-            cwd=workdir, env=_environment(), start_new_session=True)
-        lines: queue.Queue = queue.Queue()
-        threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
-        current, deadline, finished = None, time.monotonic() + STARTUP, False
-        started_any = False
-        while True:
-            try:
-                line = lines.get(timeout=max(0.05, deadline - time.monotonic()))
-            except queue.Empty:
-                line = "timeout"
-            if line == "timeout" or (line is not None and time.monotonic() > deadline):
-                _kill(proc)
-                if finished:  # every check reported; only the exit hung
-                    return True, None
-                why = (f"did not return within {timeout + grace:g} s and ignored the time "
-                       f"limit; its worker was killed" if current else
-                       "the worker stopped answering between two checks and was killed"
-                       if started_any else
-                       f"loading took more than {STARTUP:g} s; the worker was killed")
-                _add(records, done, on_record, _lost(options, current, why))
-                return False, current
-            if line is None:  # the worker closed its output: it ended, or is about to
-                try:
-                    code = proc.wait(timeout=grace)
-                except subprocess.TimeoutExpired:
-                    _kill(proc)
-                    code = proc.wait()
-                if finished:
-                    return True, None
-                tail = _tail(errors)
-                why = f"the worker died (exit code {code}{_signal_name(code)}){tail}"
-                _add(records, done, on_record, _lost(options, current, why))
-                return False, current if started_any else None
-            try:
-                event = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if event.get("event") == "start":
-                current, started_any = event["check"], True
-                deadline = time.monotonic() + timeout + grace
-            elif event.get("event") == "record":
-                event.pop("event")
-                _add(records, done, on_record, Record.from_json(event))
-                current = None
-            elif event.get("event") == "done":
-                finished = True
+    impl, load_records = load_target(kind, target)
+    impl.label = label
+    session = InlineSession(impl, timeout=timeout)
+    session.load_records = [Record(r.check, label, r.status, r.message, r.counterexample,
+                                   r.function, r.definition, r.details) for r in load_records]
+    return session
 
 
-def _add(records, done, on_record, record):
-    records.append(record)
-    done.add(record.check)
-    if on_record:
-        on_record(record)
-
-
-def _lost(options, current, why) -> Record:
-    name = current or "load"
-    function = current.split(".")[0] if current else "(load)"
-    return Record(name, options["label"], "error", why, function=function)
-
-
-def _kill(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
-    proc.wait()
-
-
-def _tail(errors) -> str:
-    errors.seek(0)
-    text = errors.read().strip().splitlines()
-    return f": {text[-1][:200]}" if text else ""
-
-
-def _signal_name(code) -> str:
-    if code is not None and code < 0:
-        try:
-            return f", {signal.Signals(-code).name}"
-        except ValueError:
-            return ""
-    return ""
+def protections_record(session, required: bool = False) -> Record:
+    """What contained the target's code: ``pass`` with every protection in force, else
+    ``warn`` (``error`` when the sandbox is required) naming each missing one and why."""
+    prot = session.protections
+    held = ", ".join(n for n in PROTECTIONS if n in prot.active) or "none"
+    if not prot.missing:
+        return Record("sandbox", session.label, "pass", f"in force: {held}",
+                      function="(sandbox)")
+    missing = "; ".join(f"{n} ({why})" for n, why in prot.missing.items())
+    if required:
+        message = f"--require-sandbox refused to check this target: missing {missing}"
+    else:
+        message = (f"missing: {missing}; in force: {held}; the code ran with less "
+                   f"containment than verify promises")
+    return Record("sandbox", session.label, "error" if required else "warn", message,
+                  function="(sandbox)",
+                  details="\n".join(f"{n}: {PROTECTIONS[n]}" for n in PROTECTIONS))

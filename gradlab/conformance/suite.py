@@ -1,47 +1,44 @@
-"""Run the conformance checks against an implementation and collect the records."""
+"""Run the conformance checks against a target and collect the records.
+
+Checks run here, in the judge; the target's code runs in its executor (see
+:mod:`.session`). ``run_checks`` takes a :class:`~.session.Session`, or an
+:class:`~.implementation.Implementation` of Python objects, which it checks in this process
+(gradlab's own tests of the checks do that; ``gradlab verify`` never does).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
 
-from .harness import Failed, Harness, Missing
-from .implementation import ALIASES, OPTIONAL
-from .records import CheckTimeout, Outcome, Record
+from .harness import Failed, Harness, Missing, Skipped, describe_exception
+from .loading.implementation import ALIASES, OPTIONAL
+from .records import Outcome, Record
 from .registry import CHECKS
+from .session import DEFAULT_TIMEOUT, ExecutorLost, InlineSession, RemoteError, Session
 
 __all__ = ["run_checks", "run_check", "all_checks", "DEFAULT_EXAMPLES", "DEFAULT_TIMEOUT"]
 
 DEFAULT_EXAMPLES = 20
 """Hypothesis examples per search in a default run (``--examples``)."""
-DEFAULT_TIMEOUT = 15.0
-"""Seconds one check may run before it is stopped and reported (``--timeout``)."""
 
 
 def all_checks(*, quick: bool = False):
     """Every registered check (those marked quick only, with ``quick``)."""
-    from . import (  # noqa: F401  (importing registers the checks)
-        checks_functions,
-        checks_nets,
-        checks_numerical,
-        checks_simplenet,
-    )
+    from . import checks  # noqa: F401  (importing registers the checks)
 
     order = {name: i for i, name in enumerate(ALIASES)}  # the book's order
     return sorted((c for c in CHECKS if c.quick or not quick), key=lambda c: order[c.function])
 
 
-def run_checks(impl, *, quick: bool = False, examples: int | None = None,
-               functions=None, timeout: float = DEFAULT_TIMEOUT, skip=(), abandon=(),
-               on_start=None, on_record=None):
-    """Run the conformance checks against ``impl``.
+def run_checks(target, *, quick: bool = False, examples: int | None = None,
+               functions=None, timeout: float | None = None, on_start=None, on_record=None):
+    """Run the conformance checks against ``target``.
 
     Parameters
     ----------
-    impl : Implementation
-        What to check.
+    target : Session or Implementation
+        What to check: a session (its code in an executor), or an Implementation of
+        Python objects, checked in this process (gradlab's tests only).
     quick : bool, optional
         Only the fixed-input checks (no hypothesis searches).
     examples : int, optional
@@ -49,13 +46,8 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
     functions : iterable of str, optional
         Only the checks of these book names.
     timeout : float, optional
-        Seconds per check; a check that runs longer is stopped and reported as
-        ``error`` (needs the main thread; elsewhere checks run without a limit).
-    skip : iterable of str
-        Check names not to run (a restarted worker skips those already done).
-    abandon : iterable of str
-        Book names whose checks are reported as ``error`` without running (one of
-        their checks hung so hard that its worker had to be killed).
+        Seconds one call into the target may take (default: the session's); a call that
+        takes longer ends its executor and the check is reported as ``error``.
     on_start : callable, optional
         Called with each :class:`Check` before it runs.
     on_record : callable, optional
@@ -64,14 +56,20 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
     Returns
     -------
     list of Record
-        One per check run, plus one ``skip`` record per book name ``impl`` lacks.
+        One per check run, plus one ``skip`` record per book name the target lacks.
 
     Notes
     -----
-    Severity: ``fail`` for wrong numbers or a crash on valid input, ``warn`` for
-    a side effect that gives no wrong number (mutating the caller's array),
-    ``error`` when the check could not run (timeout), ``skip`` when not
-    implemented. Tolerances come from :mod:`gradlab.conformance.tolerances`.
+    Every definition of a name is checked, the headline (the one the target's own code uses)
+    first. An earlier version from the book's own progression (a softmax of one sample, a
+    1-D numerical_gradient) that none of the book's networks or layers in the target uses
+    fails no check beyond what that version was written for (a ``warn`` instead), as long as
+    it is right within it. Severity: ``fail`` for wrong numbers or a crash on valid input,
+    ``warn`` for a side effect that gives no wrong number (mutating the caller's array),
+    ``error`` when the check could not run (a timeout, a dead executor), ``skip`` when not
+    implemented. When a check loses its executor, that definition's remaining checks are not
+    run (``error``): one endless loop costs one timeout, not one per check.
+    Tolerances come from :mod:`gradlab.conformance.tolerances`.
 
     Examples
     --------
@@ -80,68 +78,137 @@ def run_checks(impl, *, quick: bool = False, examples: int | None = None,
     >>> sorted({r.status for r in records})
     ['pass']
     """
+    session = target if isinstance(target, Session) else InlineSession(target)
+    if timeout is not None:
+        session.timeout = timeout
     examples = DEFAULT_EXAMPLES if examples is None else examples
-    records, reported_missing = [], set()
-    for c in all_checks(quick=quick):
-        if (functions and c.function not in functions) or c.name in skip:
-            continue
-        if impl.get(c.function) is None:
-            if c.function not in OPTIONAL and c.function not in reported_missing \
-                    and f"{c.function}.defined" not in skip:
-                reported_missing.add(c.function)
-                names = ", ".join(ALIASES[c.function])
-                records.append(Record(f"{c.function}.defined", impl.label, "skip",
-                                      f"not implemented (looked for {names})",
-                                      function=c.function))
-                if on_record:
-                    on_record(records[-1])
-            continue
-        if c.function in abandon:
-            records.append(Record(c.name, impl.label, "error", "not run: an earlier check of "
-                                  f"{c.function} ended its worker process (a hang or a crash)",
-                                  function=c.function,
-                                  definition=impl.origins.get(c.function, "")))
-        else:
-            if on_start:
-                on_start(c)
-            records.append(run_check(c, impl, examples=examples, timeout=timeout))
+    records = []
+
+    def emit(record):
+        records.append(record)
         if on_record:
-            on_record(records[-1])
+            on_record(record)
+
+    by_name: dict[str, list] = {}
+    for c in all_checks(quick=quick):
+        if not functions or c.function in functions:
+            by_name.setdefault(c.function, []).append(c)
+    for name, checks in by_name.items():
+        entries = session.definitions_of(name)
+        if not entries and name not in OPTIONAL:
+            emit(Record(f"{name}.defined", session.label, "skip",
+                        f"not implemented (looked for {', '.join(ALIASES[name])})",
+                        function=name))
+        copies: dict = {}
+        for entry in entries:
+            abandoned, wrong_within = None, [False]
+            for c in checks:
+                if abandoned:
+                    emit(Record(c.name, session.label, "error",
+                                f"not run: an earlier check ({abandoned}) ended its executor",
+                                function=name, definition=entry.where, role=entry.role))
+                    continue
+                if on_start:
+                    on_start(c)
+                record, lost = _run(c, session, examples, entry, copies, wrong_within)
+                abandoned = c.name if lost else None
+                emit(record)
     return records
 
 
-def run_check(c, impl, *, examples: int = DEFAULT_EXAMPLES,
-              timeout: float = DEFAULT_TIMEOUT) -> Record:
-    """Run one check and turn whatever happens (a crash, a hang, sys.exit) into a Record."""
-    h = Harness(impl, examples=examples)
+def run_check(c, session, *, examples: int = DEFAULT_EXAMPLES, entry=None) -> Record:
+    """Run one check (on ``entry``, default the headline of its name) and turn whatever
+    happens (a crash, a hang, sys.exit) into a Record."""
+    return _run(c, session, examples, entry or session.headline(c.function), {})[0]
+
+
+BOOK_BUGS = frozenset({"numerical_gradient.integer_input"})
+"""Checks the book's own earlier versions fail too: failing one does not make a definition
+less faithful to its version (the others beyond that version stay excused)."""
+OTHER_EXAMPLES = 5
+"""Hypothesis examples per search for a definition that is not its name's headline (the
+headline gets ``examples``): another definition's fixed checks still run in full."""
+
+
+def _run(c, session, examples: int, entry, copies: dict, wrong_within=None
+         ) -> tuple[Record, bool]:
+    """The check's record, and whether it lost its executor. ``copies`` maps (digest,
+    check) to the outcome of a definition with the same code, which is not run again;
+    ``wrong_within`` is a one-item list, set when the definition failed a check within
+    what its book version was written for (then nothing beyond it is excused)."""
+    wrong_within = [False] if wrong_within is None else wrong_within
     start = time.perf_counter()
+    digest = entry.definition.digest if entry.definition is not None else ""
+    if digest and (digest, c.name) in copies:
+        first, where = copies[(digest, c.name)]
+        outcome = Outcome(first.status, f"{first.message} (same code as {where}: checked "
+                                        f"there)", first.counterexample, first.details)
+        lost = False
+    else:
+        if entry.role != "headline":
+            examples = min(examples, OTHER_EXAMPLES)
+        outcome, lost = _outcome(c, session, examples, entry)
+        if digest and not lost:
+            copies[(digest, c.name)] = (outcome, entry.where)
+    lenient = entry.definition.lenient if entry.definition is not None else ()
+    if outcome.status == "fail" and c.name not in lenient and c.name not in BOOK_BUGS:
+        wrong_within[0] = True
+    elif outcome.status == "fail" and c.name in lenient and not wrong_within[0]:
+        why = (f"an earlier version from the book's progression ({entry.note}), reported "
+               f"without failing the name" if entry.role == "progression" else
+               f"beyond what {entry.definition.version} was written for, and none of the "
+               f"book's networks or layers in the target uses it")
+        outcome = Outcome("warn", f"{why}: {outcome.message}", outcome.counterexample,
+                          outcome.details)
+    return Record(c.name, session.label, outcome.status, outcome.message,
+                  outcome.counterexample, function=c.function, definition=entry.where,
+                  details=outcome.details, seconds=time.perf_counter() - start,
+                  role=entry.role), lost
+
+
+def _outcome(c, session, examples: int, entry) -> tuple[Outcome, bool]:
+    """What the check says of ``entry``, and whether it lost its executor."""
+    h = Harness(session, examples=examples, entry=entry)
+    lost = False
     try:
-        with _time_limit(timeout):
-            outcome = c.run(h)
-    except CheckTimeout:
-        outcome = Outcome("error", f"timed out after {timeout:g} s (an endless loop?)",
-                          h.last_call)
+        outcome = c.run(h)
+    except ExecutorLost as exc:
+        lost = True
+        reason = (f"timed out after {session.timeout:g} s (an endless loop?); its executor "
+                  f"was stopped"
+                  if exc.reason == "timed out" else exc.reason)
+        outcome = Outcome("error", reason, h.last_call)
     except Missing as missing:
-        outcome = Outcome("skip", f"needs {missing}, which the target does not define")
+        outcome = Outcome("skip", f"not implemented: {missing}")
+    except Skipped as skipped:
+        outcome = Outcome("skip", str(skipped))
     except Failed as failed:
         outcome = failed.outcome
-    except SystemExit as exc:
-        outcome = Outcome("fail", f"called sys.exit({exc.code}) on valid input", h.last_call)
-    except Exception as exc:
-        outcome = _crash(exc, impl, h.last_call)
+    except RemoteError as exc:
+        outcome = _crash(exc, session, h.last_call)
+    except Exception as exc:  # the judge could not use what came back
+        outcome = Outcome("error", f"verify could not judge the result "
+                                   f"({describe_exception(exc)[:300]})", h.last_call)
     outcome = _with_side_effects(outcome, h.side_effects)
-    return Record(c.name, impl.label, outcome.status, outcome.message, outcome.counterexample,
-                  function=c.function, definition=impl.origins.get(c.function, ""),
-                  details=outcome.details, seconds=time.perf_counter() - start)
+    if h.notes and outcome.status != "skip":
+        outcome = Outcome(outcome.status, f"{outcome.message} ({'; '.join(sorted(h.notes))})",
+                          outcome.counterexample, outcome.details)
+    return outcome, lost
 
 
-def _crash(exc, impl, call) -> Outcome:
-    text = f"{type(exc).__name__}: {str(exc)[:300]}"
-    if isinstance(exc, NameError) and getattr(exc, "name", None) in impl.script_names:
+def _crash(exc: RemoteError, session, call) -> Outcome:
+    text = f"{exc.type_name}: {exc.message[:300]}"
+    if exc.type_name == "SystemExit":
+        return Outcome("fail", f"called sys.exit({exc.code}) on valid input", call)
+    if exc.type_name == "NameError" and exc.name in session.import_failures:
+        return Outcome("error", f"{text} -- {exc.name!r} comes from an import that failed "
+                                f"when verify loaded the file ({session.import_failures[exc.name]})"
+                                f"; fix or install that import", call)
+    if exc.type_name == "NameError" and exc.name in session.script_names:
         return Outcome("error", f"{text} -- {exc.name!r} is set by a module-level script "
                                 f"statement that verify does not run; define it at import "
                                 f"without side effects, or inside the function", call)
-    if isinstance(exc, AttributeError) and "has no attribute 'int'" in str(exc):
+    if exc.type_name == "AttributeError" and "has no attribute 'int'" in exc.message:
         text += " (np.int was removed in NumPy 1.24: use int or np.int64)"
     return Outcome("fail", f"crashed on valid input: {text}", call)
 
@@ -154,21 +221,3 @@ def _with_side_effects(outcome: Outcome, side_effects) -> Outcome:
             if severity == wanted:
                 return Outcome(severity, message, call, outcome.details)
     return outcome
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum, frame):
-        raise CheckTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "EPS", "PARITY_ULPS", "H_RANGE", "EVAL_ULPS", "GRADIENT_RTOL",
+    "EPS", "PARITY_ULPS", "H_RANGE", "SMALL_STEPS", "EVAL_ULPS", "GRADIENT_RTOL",
     "parity_tolerance", "central_difference_tolerance",
 ]
 
@@ -31,6 +31,10 @@ EPS = float(np.finfo(np.float64).eps)
 PARITY_ULPS = 1024
 H_RANGE = (1e-5, 1e-3)
 """Steps accepted for a learner's central difference (the book uses 1e-4)."""
+SMALL_STEPS = (1e-8, 1e-3)
+"""Steps that still give a usable derivative, though below the book's advice: at h = 1e-8
+the roundoff eps |f| / h is 2e-8 |f| (section 4.3.1's 1e-50 rounds to nothing). A result
+within these but not within ``H_RANGE`` is a warning that names the small step."""
 EVAL_ULPS = 16
 """Rounding of one evaluation of a short float64 expression, in ulps of |f|."""
 GRADIENT_RTOL = 2.0**-33
@@ -40,7 +44,7 @@ three below the smallest residual of the book's delta-free gradient (delta / y >
 so the two explanations of a mismatch can be told apart."""
 
 
-def parity_tolerance(oracle, *, input_scale: float = 0.0) -> float:
+def parity_tolerance(oracle, *, input_scale: float = 0.0, eps: float = EPS) -> float:
     """Rounding bound for comparing a float64 result with the oracle's.
 
     Parameters
@@ -51,13 +55,15 @@ def parity_tolerance(oracle, *, input_scale: float = 0.0) -> float:
         Largest magnitude of an input that the function shifts away (softmax
         subtracts the row maximum; its result is then accurate to
         ``eps * |a|``, not ``eps``).
+    eps : float, optional
+        Rounding of the learner's arithmetic (float32's where it computes in float32).
     """
     arr = np.asarray(oracle, dtype=float)
     scale = max(1.0, float(np.max(np.abs(arr)))) if arr.size else 1.0
-    return PARITY_ULPS * EPS * (scale + abs(input_scale))
+    return PARITY_ULPS * eps * (scale + abs(input_scale))
 
 
-def central_difference_tolerance(f_scale, third=0.0):
+def central_difference_tolerance(f_scale, third=0.0, steps=H_RANGE, eps=EPS):
     """Largest honest error of a central difference with a step in ``H_RANGE``.
 
     Parameters
@@ -66,6 +72,10 @@ def central_difference_tolerance(f_scale, third=0.0):
         Magnitude of the function's value (of the terms it sums, when they cancel).
     third : float or ndarray
         Bound on ``|f'''|`` along each coordinate near the point.
+    steps : tuple of float, optional
+        The smallest and largest step a learner may have used (default ``H_RANGE``).
+    eps : float, optional
+        Rounding of the learner's arithmetic (float32's for a float32 net).
 
     Returns
     -------
@@ -73,5 +83,5 @@ def central_difference_tolerance(f_scale, third=0.0):
         ``2 h_max**2 |f'''| / 6 + EVAL_ULPS eps |f| / h_min``; the factor 2 covers
         the next term of the Taylor series and f''' varying within ``h``.
     """
-    h_min, h_max = H_RANGE
-    return 2 * h_max**2 * np.abs(third) / 6 + EVAL_ULPS * EPS * np.abs(f_scale) / h_min
+    h_min, h_max = steps
+    return 2 * h_max**2 * np.abs(third) / 6 + EVAL_ULPS * eps * np.abs(f_scale) / h_min

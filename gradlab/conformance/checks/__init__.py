@@ -1,0 +1,9 @@
+"""The conformance checks, one module per part of the book; importing this registers them.
+
+:mod:`.functions` (activations and softmax, chapter 3), :mod:`.losses` and :mod:`.mse`
+(section 4.2), :mod:`.numerical` (numerical differentiation and gradient descent,
+sections 4.3-4.4), :mod:`.simplenet` (section 4.4.2) and :mod:`.nets` (TwoLayerNet,
+section 4.5 and chapter 5).
+"""
+
+from . import functions, losses, mse, nets, numerical, simplenet  # noqa: F401

@@ -1,0 +1,43 @@
+"""What is not there is a skip, and so is every check that needs it; a failed import is
+explained as one (fixtures/terms/not_there)."""
+
+from __future__ import annotations
+
+import pytest
+from terms_support import TERMS, verify
+
+
+@pytest.fixture(scope="module")
+def target():
+    return verify(TERMS / "not_there")
+
+
+def test_a_net_without_gradient_skips_gradient_and_every_check_that_needs_it(target):
+    statuses = target.statuses("TwoLayerNet", "ch04/two_layer_net.py")
+    assert statuses == {"TwoLayerNet.predict": "pass", "TwoLayerNet.loss": "pass",
+                        "TwoLayerNet.accuracy": "pass", "TwoLayerNet.gradient": "skip",
+                        "TwoLayerNet.numerical_gradient": "pass", "TwoLayerNet.labels": "skip",
+                        "TwoLayerNet.search": "skip"}
+    for check in ("TwoLayerNet.gradient", "TwoLayerNet.labels", "TwoLayerNet.search"):
+        assert target.of(check, "ch04/two_layer_net.py").message == \
+            "not implemented: net.gradient is not defined"
+
+
+def test_a_gradient_that_raises_not_implemented_is_a_skip(target):
+    statuses = target.statuses("TwoLayerNet", "ch04/later_net.py")
+    assert statuses["TwoLayerNet.predict"] == "pass"
+    assert {s for c, s in statuses.items() if c != "TwoLayerNet.predict"} == {"skip"}
+    assert "raises NotImplementedError" in target.of("TwoLayerNet.gradient",
+                                                     "ch04/later_net.py").message
+
+
+def test_a_name_from_a_failed_import_is_explained_as_such(target):
+    record = target.of("relu.values")
+    assert record.status == "error"
+    assert "import that failed" in record.message and "cupy" in record.message
+    assert "script statement" not in record.message
+    assert target.of("relu.search").status == "error"
+
+
+def test_nothing_fails_but_the_integer_input_bug(target):
+    assert {c for c, _, _ in target.failures()} == {"numerical_gradient.integer_input"}
