@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from .._validation import at_least, check_memory, nonnegative_finite
-from ..check import METHODS, MODES, SAFETY, K, check_gradient, full_mode_evaluations
+from ..check import METHODS, MODES, SAFETY, K, full_mode_evaluations
 from ..nets import WEIGHT_INIT_STD
 from .options import number, output_file, positive_count, seed
 
