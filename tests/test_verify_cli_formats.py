@@ -9,7 +9,9 @@ import pytest
 
 from gradlab.cli import main
 
-WRONG = "import numpy as np\n\n\ndef softmax(a):\n    return np.exp(a) / np.sum(np.exp(a))\n"
+WRONG = ("import numpy as np\n\n\ndef softmax(a):\n"  # the max subtracted on one side only
+         "    return np.exp(a - np.max(a)) / np.sum(np.exp(a))\n\n\n"
+         "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n")
 
 
 @pytest.fixture
@@ -28,7 +30,7 @@ def test_github_annotations_follow_the_report(learner, capsys, monkeypatch):
     table, annotations = out.split("::error ", 1)
     assert "softmax" in table and "FAIL" in table
     assert annotations.startswith("file=code/functions.py,line=4,title=gradlab verify%3A "
-                                  "softmax%3A 3 check(s) fail::")
+                                  "softmax%3A 5 check(s) fail::")
     assert "softmax(np.array([1010.0, 1000.0, 990.0]))" in annotations
 
 
@@ -38,6 +40,9 @@ def test_gradescope_results_on_stdout_and_the_report_on_stderr(learner, capsys):
     results = json.loads(captured.out)
     tests = {t["name"]: t for t in results["tests"]}
     assert tests["softmax::large"]["status"] == "failed"
-    assert tests["softmax::vector"]["score"] == 1.0
+    assert tests["softmax::vector"]["score"] == 0.0
+    passed = [t for name, t in tests.items() if name.startswith("sigmoid::")]
+    assert passed and all(t["status"] == "passed" and t["score"] == t["max_score"] > 0
+                          for t in passed)
     assert results["score"] == sum(t["score"] for t in results["tests"])
     assert "softmax" in captured.err
