@@ -33,8 +33,9 @@ import gradlab
 
 ROOT = Path(gradlab.__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-BUGGY = [FIXTURES / "book_layout", FIXTURES / "learners" / "chapters",
-         FIXTURES / "learners" / "flat_camel", FIXTURES / "learners" / "notebooks"]
+# three that fail and one that only warns (its cross-entropy takes one-hot targets only)
+BUGGY = [FIXTURES / "book_layout", FIXTURES / "learners" / "notebooks",
+         FIXTURES / "learners" / "flat_camel", FIXTURES / "learners" / "chapters"]
 CORRECT = '''import numpy as np
 
 

@@ -43,11 +43,11 @@ CASES = [
     (lambda: check_gradient(sq, X, 2 * X, seed=1.5), ValueError,
      "seed must be a non-negative integer or None, got 1.5."),
     (lambda: check_gradient(sq, X, 2 * X, k=0), ValueError,
-     "k must be a positive integer, got 0."),
+     "k must be a positive integer, got 0; pass a whole number >= 1."),
     (lambda: check_gradient(sq, X, 2 * X, k="4"), ValueError,
      "k must be a positive integer, got '4'."),
     (lambda: check_gradient(sq, X, 2 * X, worst=2.5), ValueError,
-     "worst must be a positive integer, got 2.5."),
+     "worst must be a positive integer, got 2.5; pass a whole number."),
     (lambda: check_gradient(sq, X, 2 * X, bounds=(0, 1, 2)), ValueError,
      "bounds must be a pair (lo, hi) (each a number, None, or an array like x), "
      "got (0, 1, 2)."),
@@ -69,7 +69,7 @@ CASES = [
      "x['W'] is a str; x must be a float ndarray, a number, or a tuple, list or dict of "
      "them."),
     (lambda: check_gradient(lambda a, b: a, (1.0, np.array([np.inf])), (1.0, [0.0])),
-     ValueError, "x[1] contains a non-finite value (inf at index (0,))"),
+     ValueError, "x[1] contains a non-finite value (inf at x[1][0])"),
     # f
     (lambda: check_gradient(3.0, X, 2 * X), TypeError,
      "f must be a callable f(x) -> scalar, got float."),

@@ -226,7 +226,7 @@ def _after_forward(layer, x, *args):
 
 LAYER_ERRORS = [
     (lambda: gl.Affine(np.ones((3, 2), dtype=int), np.zeros(2)), TypeError,
-     r"W has integer dtype int64: perturbing it by h = 1e-4 in place"),
+     r"W has integer dtype int64: whatever is stored into it in place"),
     (lambda: gl.Affine(np.ones(3), np.zeros(3)), ValueError, r"W must be 2-D, got shape \(3,\)"),
     (lambda: gl.Affine(np.ones((3, 2)), np.zeros(3)), ValueError,
      r"b has shape \(3,\) but W has shape \(3, 2\); b needs one entry per output, shape \(2,\)"),

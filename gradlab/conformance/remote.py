@@ -97,8 +97,9 @@ def _remote_class(type_name: str):
 
 def raise_as_builtin(error: RemoteError):
     """Re-raise a :class:`RemoteError` as its builtin-typed subclass."""
-    cls = _remote_class(error.type_name)
+    cls = _remote_class(error.builtin)
     if cls is RemoteError:
         raise error
-    raise cls({"type": error.type_name, "message": error.message, "stage": error.stage,
+    raise cls({"type": error.type_name, "builtin": error.builtin, "message": error.message,
+               "stage": error.stage,
                "name": error.name, "where": error.where, "code": error.code}) from None

@@ -64,6 +64,9 @@ class RemoteError(Exception):
         message = str(error.get("message", ""))[:2000]
         super().__init__(message)  # first: NameError.__init__ would reset .name
         self.type_name = str(error.get("type", "Exception"))[:100]
+        self.builtin = str(error.get("builtin", self.type_name))[:100]
+        """The nearest builtin class of the learner's exception (``TypeError`` for a
+        ``TypeError`` subclass of theirs): what a check's ``except`` clause sees."""
         self.message = message
         self.stage = str(error.get("stage", "call"))
         self.name = error.get("name") if isinstance(error.get("name"), str) else None

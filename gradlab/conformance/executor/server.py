@@ -222,7 +222,10 @@ def _error(exc: BaseException, stage: str, output: _Bounded | None = None) -> di
         message = str(exc)
     except Exception:
         message = "(its message could not be shown)"
-    error = {"type": type(exc).__name__, "message": message[:2000], "stage": stage,
+    builtin = next((c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"),
+                   "BaseException")  # what a judge's `except TypeError` should see
+    error = {"type": type(exc).__name__, "builtin": builtin, "message": message[:2000],
+             "stage": stage,
              "name": getattr(exc, "name", None) if isinstance(exc, NameError | ImportError
                                                              | AttributeError) else None}
     if isinstance(exc, SystemExit):
