@@ -142,3 +142,23 @@ def test_bad_targets_are_refused(target, message):
 def test_bad_options_are_refused_before_any_work(options, message):
     with pytest.raises(ValueError, match=message):
         gradlab.verify("no/such/file.py", **options)
+
+
+def test_a_learners_own_exception_class_is_seen_as_its_builtin_base(tmp_path):
+    """A refusal raised as the learner's own TypeError subclass is a refusal (the executor
+    sends the nearest builtin class along with the name)."""
+    (tmp_path / "grad.py").write_text(
+        "import numpy as np\n\n\nclass DtypeRefused(TypeError):\n    pass\n\n\n"
+        "def numerical_gradient(f, x):\n"
+        "    if x.dtype.kind in 'iu':\n"
+        "        raise DtypeRefused('convert x to float first')\n"
+        "    h, grad = 1e-4, np.zeros_like(x)\n"
+        "    for i in np.ndindex(x.shape):\n"
+        "        keep = x[i]\n"
+        "        x[i] = keep + h\n        up = f(x)\n"
+        "        x[i] = keep - h\n        down = f(x)\n"
+        "        x[i] = keep\n        grad[i] = (up - down) / (2 * h)\n"
+        "    return grad\n")
+    report = gradlab.verify(str(tmp_path), quick=True)
+    (record,) = [r for r in report if r.check == "numerical_gradient.integer_input"]
+    assert record.status == "pass" and "DtypeRefused" in record.message
