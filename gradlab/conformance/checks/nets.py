@@ -205,7 +205,10 @@ def net_search(h):
 
     def prop(case):
         params, x, labels = case
-        s.params = {k: np.asarray(params[k]).reshape(shapes[k]) for k in KEYS}
+        # in the net's own dtype, as Setup's values are: a float32 net would round float64
+        # values on the way in, and the check would see a float64 x whose f rounds it
+        s.params = {k: np.asarray(params[k], dtype=s.params[k].dtype).reshape(shapes[k])
+                    for k in KEYS}
         write(h, s.net, s.params)
         t = np.eye(s.classes)[labels]
         outcome = judge_gradient(s, m, x, t, s.call("gradient", x, t), mode="fast")
