@@ -18,7 +18,7 @@ import numpy as np
 from . import complexstep
 from . import errormodel as em
 from .evaluate import sample_directions
-from .full import CoordinateLines, context, serial_sampler
+from .full import CoordinateLines, context, finest, serial_sampler
 from .lines import Judged, judge
 from .methods import complex_error, stencil
 from .problem import Problem
@@ -161,7 +161,7 @@ def element(problem: Problem, i: int, method: str, safety: float, noise, hs):
         judged = complexstep.coordinates(problem, [i])
         return compare(claimed, judged, problem.grad_round, problem.scale(
             judged.numeric, True), safety, floor)
-    lines = _One(CoordinateLines(problem, hs, serial_sampler(problem)), i)
+    lines = _One(CoordinateLines(problem, hs, serial_sampler(problem), finest(method)), i)
     ctx = context(problem, safety, full=True)
     ctx = type(ctx)(**{**ctx.__dict__, "floor": np.maximum(ctx.floor, noise)})
     judged = judge(lines, stencil(method), ctx, problem.scale)

@@ -7,8 +7,9 @@ import numpy as np
 from . import errormodel as em
 from .evaluate import sample_coordinates
 from .lines import Context, Judged, judge
-from .methods import stencil
+from .methods import FINER_LEVELS, REFINE_TOPS, stencil
 from .problem import Problem
+from .steps import float32_data, snapped
 
 PROBE_STEP = 0.1
 """When no step changed f at all, f is evaluated once more at x + 0.1 max(1, |x|) sign(grad):
@@ -20,8 +21,13 @@ class CoordinateLines:
 
     coordinates = True
 
-    def __init__(self, problem: Problem, hs: np.ndarray, sampler):
-        self.n, self.f0, self.hs, self.sampler = problem.space.size, problem.f0, hs, sampler
+    def __init__(self, problem: Problem, hs: np.ndarray, sampler, finest: int):
+        self.n, self.f0, self.sampler = problem.space.size, problem.f0, sampler
+        x, grid = problem.space.point(), float32_data(problem.space)
+        wide = snapped(x, hs, grid, finest, max(REFINE_TOPS))
+        # where the larger steps cross into a coarser binade than x's, the base and finer
+        # ones at least (a step as large as |x| is rounded relative to itself: eps32)
+        self.hs = np.where(wide != hs, wide, snapped(x, hs, grid, finest, 0))
         self.x, self.lower, self.upper = problem.space.point(), problem.lower, problem.upper
 
     def sample(self, rows, j: int) -> em.Level:
@@ -55,8 +61,13 @@ def judge_full(problem: Problem, method: str, h: float, safety: float, sampler) 
         from . import complexstep
 
         return complexstep.coordinates(problem)
-    lines = CoordinateLines(problem, h * problem.space.scales(), sampler)
+    lines = CoordinateLines(problem, h * problem.space.scales(), sampler, finest(method))
     return judge(lines, stencil(method), context(problem, safety, full=True), problem.scale)
+
+
+def finest(method: str) -> int:
+    """The smallest level a line of ``method`` may be measured at."""
+    return min(stencil(method).base) - FINER_LEVELS
 
 
 def moves_at_all(problem: Problem) -> bool:

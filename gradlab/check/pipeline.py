@@ -16,6 +16,7 @@ from .methods import base_step
 from .options import Options
 from .problem import Problem
 from .result import HINTS, Entry, GradCheckResult
+from .steps import float32_data, snapped
 from .verdict import (
     FAIL,
     INCONCLUSIVE,
@@ -89,7 +90,10 @@ def _full(problem: Problem, method: str, h: float, opts: Options, notes: list):
 def _fast(problem: Problem, method: str, h: float, opts: Options, rng, notes: list):
     space = problem.space
     hs = (h if method != "complex" else 1.0) * space.scales()
-    directions = np.array([hs * signed(rng, space.size) for _ in range(opts.k)])
+    # base points x ± d, x ± d/2 on float32's grid where x is float32 data (see .steps)
+    grid, x = float32_data(space), space.point()
+    directions = np.array([snapped(x, hs * signed(rng, space.size), grid, -1, 0)
+                           for _ in range(opts.k)])
     judged = judge_directions(problem, method, directions, opts.safety)
     magnitude = np.abs(directions) @ np.abs(problem.claimed)
     usable = (judged.state == 0) & np.isfinite(judged.numeric)
