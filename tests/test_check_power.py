@@ -100,3 +100,19 @@ def test_float32_needs_the_larger_steps():
     wrong = g.copy()
     wrong[0] *= 1.5  # an error of 4.4e-3, above its detectable 1.4e-3
     assert gl.check_gradient(f, x, wrong).status == "fail"
+
+
+def test_a_larger_step_replaces_an_estimate_only_where_they_agree():
+    """Problem 1621 of benchmarks/power_table.py (float32): x[0]'s line is roundoff-bound at h
+    and measured again at 4h..64h; the triple (64h, 32h, 16h) -- a step of 0.63 -- gave a
+    truncation estimate of 1.2e-6 for an error of 6.5e-5, and adopting it failed the correct
+    gradient. Its interval misses the 16h estimate's: it is not adopted."""
+    f, x, grad = random_smooth_problem(np.random.default_rng([2026, 1621]), np.float32)
+    g = grad(x)
+    right = gl.check_gradient(f, x, g)
+    assert right.status == "pass", str(right)
+    assert any("larger steps" in n for n in right.notes)
+    wrong = g.copy()
+    wrong[0] *= np.float32(1.01)  # 1% of x[0]'s derivative: above its detectable
+    assert np.ravel(right.detectable)[0] < 0.01 * abs(g[0])
+    assert gl.check_gradient(f, x, wrong).status == "fail"
