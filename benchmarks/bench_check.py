@@ -170,8 +170,9 @@ def test_full_mode_speedup_paired(benchmark, request, full_mode_problem, pool):
 
     net, x, t = full_mode_problem
     grads = net.gradient(x, t)
-    rounds = 1 if request.config.getoption("--bench-set") == "smoke" else 5
-    pairs = []
+    rounds = 1 if request.config.getoption("--bench-set") == "smoke" else int(
+        os.environ.get("GRADLAB_BENCH_PAIRS", "5"))  # fewer on a busy machine
+    pairs, load_before = [], os.getloadavg()
 
     def pair():
         start = time.perf_counter()
@@ -188,4 +189,6 @@ def test_full_mode_speedup_paired(benchmark, request, full_mode_problem, pool):
     _info(benchmark, net, full_mode_evaluations(sum(v.size for v in net.params.values())),
           n=len(x), workers=WORKERS, serial_s=[round(s, 2) for s, _ in pairs],
           parallel_s=[round(p, 2) for _, p in pairs], speedups=[round(r, 3) for r in ratios],
-          median_speedup=round(ratios[len(ratios) // 2], 3))
+          median_speedup=round(ratios[len(ratios) // 2], 3),
+          loadavg_before=[round(v, 2) for v in load_before],
+          loadavg_after=[round(v, 2) for v in os.getloadavg()])  # other sessions' load

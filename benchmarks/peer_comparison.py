@@ -243,6 +243,7 @@ def measure(limit=None, seed=2026):
     built = [Case(n, f, s, rng) for n, f, s in cases()[:limit]]
     built = [c for c in built if c.valid]
     counts = {name: {} for name in CHECKERS}
+    notable = []  # gradlab's non-passes of exact gradients and passes of wrong ones
     claims = []
     for case in built:
         for dtype, sizes in ((np.float64, SIZES), (np.float32, (1e-2,))):
@@ -255,7 +256,9 @@ def measure(limit=None, seed=2026):
             status = judge(checker, case, dtype, claim)
             bucket = counts[name].setdefault(key, {})
             bucket[status] = bucket.get(status, 0) + 1
-    return len(built), counts
+            if name.startswith("gradlab") and (status == "pass") == bool(size):
+                notable.append((name, key[0], size, case.name, status))
+    return len(built), counts, notable
 
 
 def table(n, counts) -> str:
@@ -292,8 +295,11 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="first N cases only")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    n, counts = measure(args.limit)
+    n, counts, notable = measure(args.limit)
     print(table(n, counts))
+    print("\ngradlab's non-passes of exact gradients, and passes of wrong ones:")
+    for name, dtype, size, case, status in notable:
+        print(f"  {name}, {dtype}, error {size:g} x max|g|: {case}: {status}")
     print(f"\n({time.perf_counter() - start:.0f} s)")
     return 0
 

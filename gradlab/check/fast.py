@@ -3,8 +3,10 @@
 Along a direction ``d`` (entries ``±u h_i``, ``u`` uniform in [0.5, 1.5]) the
 directional derivative costs 4 evaluations (``t = ±1, ±1/2``, the error model
 of one coordinate) and is compared with the claim along the displacement
-actually represented. A pass costs ``4k + 2`` evaluations: no larger steps are
-tried (a direction too imprecise to judge is inconclusive; full mode refines).
+actually represented. A pass costs ``4k + 2`` evaluations where every direction is
+smooth at h: no larger steps are tried (a direction too imprecise to judge is
+inconclusive; full mode refines); a direction not smooth at h is measured again at
+smaller steps, 4 evaluations a level.
 When a direction fails, its coordinates are halved: the residual of the first
 half is probed (4 evaluations), the second half's is the remainder, and the half
 with the larger residual-to-tolerance ratio is kept; ``ceil(log2 P)`` probes
