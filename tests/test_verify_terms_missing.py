@@ -45,7 +45,7 @@ def test_nothing_fails_but_the_integer_input_bug(target):
     assert {c for c, _, _ in target.failures()} == {"numerical_gradient.integer_input"}
 
 
-NEWER = """Helpers written with Python 3.12's type parameters (verify runs on 3.11)."""
+NEWER = """# helpers written with Python 3.12's type parameters (verify runs on 3.11)
 import numpy as np
 
 
