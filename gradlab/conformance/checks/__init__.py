@@ -8,4 +8,15 @@ section 4.5 and chapter 5); :mod:`.layers` (chapter 5's and 6's layers), :mod:`.
 :mod:`.layernets` (MultiLayerNet, MultiLayerNetExtend, SimpleConvNet).
 """
 
-from . import convolution, functions, layers, losses, mse, nets, numerical, simplenet  # noqa: F401
+from . import (  # noqa: F401
+    convolution,
+    functions,
+    layernets,
+    layers,
+    losses,
+    mse,
+    nets,
+    numerical,
+    optimizers,
+    simplenet,
+)
