@@ -64,9 +64,20 @@ def _instance(h, name, case):
     return proxy(h, name, inst, case.params, loss=case.t is not None, train=train), how
 
 
-def _crash(exc, name, how, call) -> Outcome:
+def _crash(exc, name, how, call, hint="") -> Outcome:
     why = state_problem(exc, f"{name}.forward") if isinstance(exc, RemoteError) else None
-    return Outcome("fail", why or f"crashed on valid input: {exc}"[:400], f"{how}; {call}")
+    return Outcome("fail", why or f"crashed on valid input: {str(exc)[:300]}{hint}",
+                   f"layer = {how}; {call}")
+
+
+def _shape_hint(case, exc) -> str:
+    """For images whose height and width differ, when the shapes went wrong."""
+    if case.x.ndim != 4 or case.x.shape[2] == case.x.shape[3]:
+        return ""
+    if exc is not None and "reshape" not in str(exc) and "shape" not in str(exc):
+        return ""
+    return (f" (the images are {case.x.shape[2]}x{case.x.shape[3]}, not square: is the "
+            f"output width computed from the height?)")
 
 
 def forward_check(h, name: str, cases, *, variants=()) -> Outcome:
@@ -82,12 +93,14 @@ def forward_check(h, name: str, cases, *, variants=()) -> Outcome:
         try:
             out = layer.call_forward(case.x, *extra)
         except RemoteError as exc:
-            return _crash(exc, name, how, call)
-        problem = match_oracle(out, case.want(), "returned")
+            return _crash(exc, name, how, call, _shape_hint(case, exc))
+        problem = match_oracle(out, case.want(), "")
         if problem is None:
             continue
+        if "shape" in problem:
+            problem += _shape_hint(case, None)
         for label, kw in variants:
-            if match_oracle(out, case.want(**kw), "returned") is None:
+            if match_oracle(out, case.want(**kw), "") is None:
                 names.add(label)
                 problem = None
                 break
@@ -109,6 +122,8 @@ def backward_check(h, name: str, case: Case, *, variants=(), own_note=None) -> O
     if verdict is not None and own_note is not None:
         verdict, note = own_note(verdict, layer, case)
     if verdict is not None:
+        if "shape" in verdict.message:
+            verdict.message += _shape_hint(case, None)
         verdict.counterexample = f"layer = {how}; {verdict.counterexample or ''}"
         return verdict
     rng = np.random.default_rng(3)

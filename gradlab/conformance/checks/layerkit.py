@@ -208,7 +208,7 @@ def match_oracle(got, want, what: str, *, scale: float = 0.0) -> str | None:
     from ..harness import compare
 
     problem = compare(got, want, parity_tolerance(want, input_scale=scale))
-    return f"{what} {problem}" if problem else None
+    return f"{what} {problem}".strip() if problem else None
 
 
 def judge_layer(h, layer: RemoteLayer, x, *, t=None, what: str = "") -> Outcome | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conventions as cv
-from ..harness import Skipped, describe_exception, fmt
+from ..harness import Skipped, compare, describe_exception, fmt
 from ..ownloss import LossOf, as_grads, check_own_gradient, status_of
 from ..records import Outcome
 from ..registry import check
@@ -140,8 +140,33 @@ def _delta_free(h, name, net, batch, params, grads, size) -> bool:
     return status_of(result) == "pass"
 
 
+def _accuracy_check(h, name):
+    """The fraction of rows whose arg-max of its own predict matches t (one-hot t, one row
+    of N made wrong)."""
+    if (typo := method_typo(h, name, "accuracy")) is not None:
+        return typo
+    ctor, x_shape, _ = NETS[name]
+    net, how = build(h, name, **_kwargs_it_takes(h, name, ctor))
+    x = np.random.default_rng(6).normal(0.0, 1.0, (5,) + x_shape[1:])
+    call = f"net = {how}; net.accuracy({fmt(x)}, t)"
+    try:
+        labels = np.argmax(np.asarray(h.call("net.predict", net.predict, x), dtype=float),
+                           axis=1)
+        labels[0] = (labels[0] + 1) % CLASSES
+        got = h.call("net.accuracy", net.accuracy, x, np.eye(CLASSES)[labels])
+    except RemoteError as exc:
+        return Outcome("fail", state_problem(exc, f"{name}.accuracy") or
+                       f"crashed: {describe_exception(exc)[:300]}", call)
+    problem = compare(got, 4 / 5, 1e-12)
+    if problem:
+        return Outcome("fail", f"wrong accuracy with one-hot t: {problem} [one row of 5 "
+                               f"misclassified by its own predict]", call)
+    return Outcome("pass", "fraction of rows whose arg-max of its own predict matches t")
+
+
 def _register(name):
     check(f"{name}.gradient")(lambda h: _gradient_check(h, name))
+    check(f"{name}.accuracy")(lambda h: _accuracy_check(h, name))
 
 
 for _name in NETS:
