@@ -255,3 +255,19 @@ def test_im2col_is_used_as_the_book_lays_it_out():
     x = np.arange(32.0).reshape(1, 2, 4, 4)
     col = im2col(x, 2, 2, stride=2)
     assert np.array_equal(_col2im_assigning(col, x.shape, 2, 2, 2, 0), x)
+
+
+class BookStyleSoftmaxWithLoss(gl.SoftmaxWithLoss):
+    """(y - t) / N: the exact gradient of the delta-free loss, not of this one."""
+
+    def backward(self, dout=1):
+        return (self.y - np.eye(self.y.shape[1])[self.t]) / self.y.shape[0]
+
+
+def test_the_books_delta_free_backward_is_explained_not_hidden(rng):
+    x = rng.normal(size=(4, 3))
+    result = gl.check_layer(BookStyleSoftmaxWithLoss(), x, t=np.array([0, 2, 1, 1]))
+    assert result.status == "fail" and result.cause == "delta_residual", str(result)
+    assert "delta = 1e-7" in str(result)
+    exact = BookStyleSoftmaxWithLoss(delta=0.0)
+    assert gl.check_layer(exact, x, t=np.array([0, 2, 1, 1])).ok

@@ -17,7 +17,7 @@ from ..registry import check
 from ..remote import RemoteError
 from ..tolerances import parity_tolerance
 from .layercases import Case, backward_check, forward_check
-from .layerkit import spaced
+from .layerkit import match_oracle, spaced
 
 WINDOWS = (("images (2, 3, 7, 6), filter 3x2, stride 2, pad 1", (2, 3, 7, 6), 3, 2, 2, 1),
            ("images (2, 2, 5, 4), filter 3x3, stride 1 (overlapping)", (2, 2, 5, 4), 3, 3, 1,
@@ -101,9 +101,25 @@ def _pool_cases():
                  twin_kwargs={"pool_h": 3, "pool_w": 3, "stride": 2, "pad": 0})]
 
 
+def _channels(case, out) -> str | None:
+    """A convolution that does not sum over the input channels: it matches the first
+    channel alone, or the channels' mean."""
+    x, W, b = case.x, case.params["W"], case.params["b"]
+    if x.shape[1] < 2 or out.shape != case.want().shape:
+        return None
+    first = oracle.value("conv_forward", x[:, :1], W[:, :1], b, **case.twin_kwargs)
+    if match_oracle(out, first, "") is None:
+        return (f" -- it uses the first of the {x.shape[1]} input channels only: each output "
+                f"must sum over all channels (section 7.2.5)")
+    mean = (case.want() - b[None, :, None, None]) / x.shape[1] + b[None, :, None, None]
+    if match_oracle(out, mean, "") is None:
+        return f" -- it averages the {x.shape[1]} input channels; the convolution sums them"
+    return None
+
+
 @check("Convolution.forward")
 def convolution_forward(h):
-    return forward_check(h, "Convolution", _conv_cases())
+    return forward_check(h, "Convolution", _conv_cases(), diagnose=_channels)
 
 
 @check("Convolution.backward")

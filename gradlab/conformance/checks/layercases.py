@@ -80,9 +80,10 @@ def _shape_hint(case, exc) -> str:
             f"output width computed from the height?)")
 
 
-def forward_check(h, name: str, cases, *, variants=()) -> Outcome:
+def forward_check(h, name: str, cases, *, variants=(), diagnose=None) -> Outcome:
     """Forward values against the twin on each case; ``variants`` are other accepted
-    conventions (keyword arguments of the twin, e.g. ``{"delta": 0.0}``), with a name."""
+    conventions (keyword arguments of the twin, e.g. ``{"delta": 0.0}``), with a name;
+    ``diagnose(case, out)`` may explain a wrong output (a string, or None)."""
     if (typo := method_typo(h, name, "forward")) is not None:
         return typo
     names = set()
@@ -105,7 +106,8 @@ def forward_check(h, name: str, cases, *, variants=()) -> Outcome:
                 problem = None
                 break
         if problem:
-            return Outcome("fail", f"wrong forward on {case.label}: {problem}",
+            why = (diagnose(case, np.asarray(out, dtype=float)) or "") if diagnose else ""
+            return Outcome("fail", f"wrong forward on {case.label}: {problem}{why}",
                            f"layer = {how}; {call}")
     note = f" (note: {', '.join(sorted(names))})" if names else ""
     return Outcome("pass", f"matches the JAX twin on {', '.join(c.label for c in cases)}{note}")

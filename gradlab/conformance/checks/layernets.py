@@ -145,11 +145,14 @@ def _accuracy_check(h, name):
     of N made wrong)."""
     if (typo := method_typo(h, name, "accuracy")) is not None:
         return typo
-    ctor, x_shape, _ = NETS[name]
+    ctor, x_shape, extra = NETS[name]
     net, how = build(h, name, **_kwargs_it_takes(h, name, ctor))
     x = np.random.default_rng(6).normal(0.0, 1.0, (5,) + x_shape[1:])
     call = f"net = {how}; net.accuracy({fmt(x)}, t)"
     try:
+        if extra:  # BatchNormalization: a training pass first sets the running statistics
+            h.call("net.loss", net.loss, x, np.eye(CLASSES)[np.arange(5) % CLASSES],
+                   **_method_kwargs(h, name, "loss", extra))
         labels = np.argmax(np.asarray(h.call("net.predict", net.predict, x), dtype=float),
                            axis=1)
         labels[0] = (labels[0] + 1) % CLASSES

@@ -1,0 +1,111 @@
+"""gradlab verify on chapters 5-7 (fixtures/ch57): correct learner-style code and every correct
+alternative formulation pass; one mutant per bug kind fails at the right check with a message
+that says what is wrong; gradlab's own layers, optimizers and nets pass every check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from terms_support import verify
+
+from gradlab.conformance import gradlab_implementation, run_checks
+
+CH57 = Path(__file__).parent / "fixtures" / "ch57"
+CHAPTER_5_7 = {"Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "SGD", "Momentum", "Nesterov",
+               "AdaGrad", "RMSprop", "Adam", "BatchNormalization", "Dropout", "MultiLayerNet",
+               "MultiLayerNetExtend", "im2col", "col2im", "Convolution", "Pooling",
+               "SimpleConvNet"}
+
+
+@pytest.fixture(scope="module")
+def ch57():
+    return verify(CH57, examples=2)
+
+
+def test_the_correct_common_code_passes_every_check(ch57):
+    for where in ("common/", "ch07/"):
+        bad = [(r.check, r.definition, r.message) for r in ch57.records
+               if r.definition.startswith(where) and r.status not in ("pass", "skip")]
+        assert not bad, bad
+    passed = {r.check for r in ch57.records if r.definition.startswith(("common/", "ch07/"))
+              and r.status == "pass"}
+    assert {"Convolution.backward", "col2im.adjoint", "Adam.trajectory",
+            "BatchNormalization.running_stats", "SimpleConvNet.gradient",
+            "MultiLayerNet.gradient", "Dropout.train_test"} <= passed
+
+
+@pytest.mark.parametrize("where, check, words", [
+    ("alternatives/nesterov_pre_update.py", "Nesterov.trajectory", "pre-update-velocity"),
+    ("alternatives/adam_paper.py", "Adam.trajectory", "'paper'"),
+    ("alternatives/adam_uncorrected.py", "Adam.trajectory", "no-bias-correction"),
+    ("alternatives/dropout_inverted.py", "Dropout.train_test", "inverted dropout"),
+    ("common/optimizer.py", "Nesterov.trajectory", "the book's formulation"),
+    ("common/layers.py", "SoftmaxWithLoss.backward", "delta-free gradient"),
+])
+def test_every_correct_alternative_passes_and_is_named(ch57, where, check, words):
+    record = ch57.of(check, where)
+    assert record.status == "pass" and words in record.message, record.message
+
+
+MUTANTS = [
+    ("col2im_assign.py", "col2im.adjoint", ["not the adjoint of im2col", "+= not ="]),
+    ("col2im_assign.py", "Convolution.backward", ["own forward", "dx["]),
+    ("col2im_assign.py", "Pooling.backward", ["own forward", "dx["]),
+    ("conv_width_from_height.py", "Convolution.forward", ["width computed from the height"]),
+    ("conv_width_from_height.py", "Pooling.forward", ["width computed from the height"]),
+    ("conv_no_cache.py", "Convolution.backward", ["self.col before anything assigned"]),
+    ("conv_colw_no_transpose.py", "Convolution.backward", ["crashed", "matmul"]),
+    ("conv_no_channel_sum.py", "Convolution.forward", ["wrong forward", "channels"]),
+    ("softmax_precedence.py", "SoftmaxWithLoss.backward", ["own forward", "dx[0, 0]"]),
+    ("im2col_true_division.py", "im2col.values", ["TypeError", "float"]),
+    ("dropout_no_switch.py", "Dropout.train_test", ["still drops units", "train_flg"]),
+    ("dropout_no_test_scaling.py", "Dropout.train_test", ["without test-time scaling"]),
+    ("backword_typo.py", "Relu.backward", ["'backword': a typo"]),
+    ("abstract_backword.py", "Sigmoid.forward", ["cannot be instantiated", "'backword'"]),
+    ("faccuracy_typo.py", "MultiLayerNet.accuracy", ["'faccuracy': a typo"]),
+    ("batchnorm_annotated.py", "BatchNormalization.forward", ["self.running_mean before",
+                                                              "annotation"]),
+    ("momentum_annotated.py", "Momentum.trajectory", ["self.v before anything assigned"]),
+    ("momentum_annotated.py", "AdaGrad.trajectory", ["self.h before anything assigned"]),
+    ("affine_no_transpose.py", "Affine.backward", ["crashed", "matmul"]),
+    ("relu_no_mask.py", "Relu.backward", ["own forward", "slope 0"]),
+]
+
+
+@pytest.mark.parametrize("name, check, words", MUTANTS,
+                         ids=[f"{n[:-3]}-{c}" for n, c, _ in MUTANTS])
+def test_each_mutant_fails_at_the_right_check_saying_why(ch57, name, check, words):
+    record = ch57.of(check, f"mutants/{name}")
+    assert record.status == "fail", (record.status, record.message)
+    for word in words:
+        assert word in record.message, (word, record.message)
+
+
+def test_a_mutant_fails_only_where_its_bug_is(ch57):
+    """The other checks of a mutant's file pass (or skip): the bug is named at its layer."""
+    expected = {(f"mutants/{n}", c) for n, c, _ in MUTANTS} | {
+        ("mutants/conv_width_from_height.py", "Pooling.backward"),  # its forward is wrong too
+        ("mutants/abstract_backword.py", "Sigmoid.backward"),
+        ("mutants/batchnorm_annotated.py", "BatchNormalization.backward"),
+        ("mutants/batchnorm_annotated.py", "BatchNormalization.running_stats"),
+        ("mutants/conv_no_channel_sum.py", "Convolution.backward")}
+    failing = {(r.definition.split(":")[0], r.check) for r in ch57.records
+               if r.status == "fail"}
+    assert failing == expected
+
+
+def test_the_channel_mutant_names_the_channels_in_its_case(ch57):
+    record = ch57.of("Convolution.forward", "mutants/conv_no_channel_sum.py")
+    assert "images (2, 3, 7, 6)" in record.message
+
+
+@pytest.fixture(scope="module")
+def own():
+    return run_checks(gradlab_implementation(), functions=CHAPTER_5_7, examples=2)
+
+
+def test_gradlab_passes_every_chapter_5_7_check(own):
+    assert {r.function for r in own} == CHAPTER_5_7
+    bad = [(r.check, r.status, r.message) for r in own if r.status != "pass"]
+    assert not bad, bad
