@@ -134,12 +134,14 @@ class RemoteLayer:
     def call_forward(self, x, *extra):
         self._sync()
         args = (x, *extra) + (() if self._train is None else (self._train,))
-        return self._h.call(f"{self._name}.forward", self._remote.forward, *args)
+        return self._h.call(f"{self._name}.forward", self._remote.forward, *args,
+                            names=("x", "t")[:1 + len(extra)])
 
     def backward(self, dout):
         self._sync()
         arg = (dout,) if np.ndim(dout) else (float(dout),)
-        dx = self._h.call(f"{self._name}.backward", self._remote.backward, *arg)
+        dx = self._h.call(f"{self._name}.backward", self._remote.backward, *arg,
+                          names=("dout",))
         for k in self._params:
             try:
                 value = self._h.get(getattr(self._remote, f"d{k}"))

@@ -163,8 +163,27 @@ def _accuracy_check(h, name):
     problem = compare(got, 4 / 5, 1e-12)
     if problem:
         return Outcome("fail", f"wrong accuracy with one-hot t: {problem} [one row of 5 "
-                               f"misclassified by its own predict]", call)
+                               f"misclassified by its own predict]"
+                       + _batched(h, name, net, x, np.eye(CLASSES)[labels]), call)
     return Outcome("pass", "fraction of rows whose arg-max of its own predict matches t")
+
+
+def _batched(h, name, net, x, t) -> str:
+    """Why an accuracy that takes ``batch_size`` is wrong: it counts only full batches
+    (right again when the batch is all of x) but divides by all N."""
+    params = h.params(name, "accuracy") or ()
+    if not any(p.name == "batch_size" for p in params):
+        return ""
+    try:
+        whole = h.call("net.accuracy", net.accuracy, x, t, batch_size=len(x))
+    except RemoteError:
+        return ""
+    if compare(whole, 4 / 5, 1e-12) is not None:
+        return ""
+    return (f" -- with batch_size={len(x)} it is right: it predicts only the full batches "
+            f"(N // batch_size of them) but divides by all N, so the last N % batch_size "
+            f"samples count as wrong (0 for N < batch_size); loop over "
+            f"range(0, N, batch_size) instead")
 
 
 def _register(name):
