@@ -87,6 +87,7 @@ def test_a_mutant_fails_only_where_its_bug_is(ch57):
     expected = {(f"mutants/{n}", c) for n, c, _ in MUTANTS} | {
         ("mutants/conv_width_from_height.py", "Pooling.backward"),  # its forward is wrong too
         ("mutants/abstract_backword.py", "Sigmoid.backward"),
+        ("mutants/affine_no_transpose.py", "Affine.images"),  # crashes on any shape
         ("mutants/batchnorm_annotated.py", "BatchNormalization.backward"),
         ("mutants/batchnorm_annotated.py", "BatchNormalization.running_stats"),
         ("mutants/conv_no_channel_sum.py", "Convolution.backward")}
@@ -109,3 +110,13 @@ def test_gradlab_passes_every_chapter_5_7_check(own):
     assert {r.function for r in own} == CHAPTER_5_7
     bad = [(r.check, r.status, r.message) for r in own if r.status != "pass"]
     assert not bad, bad
+
+
+def test_the_readme_table_names_every_check():
+    from gradlab.conformance.suite import all_checks
+
+    rows = [line for line in (Path(__file__).parent.parent / "README.md").read_text()
+            .splitlines() if line.startswith("| ") and "`." in line]
+    missing = [c.name for c in all_checks() if not any(
+        f"`{c.function}`" in row and c.name.split(".", 1)[1] in row for row in rows)]
+    assert not missing, missing
