@@ -120,3 +120,36 @@ def test_the_readme_table_names_every_check():
     missing = [c.name for c in all_checks() if not any(
         f"`{c.function}`" in row and c.name.split(".", 1)[1] in row for row in rows)]
     assert not missing, missing
+
+
+class _ForwardOnly:
+    def forward(self, x):
+        return x * 2.0
+
+
+class _NoUpdate:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+
+class _NetWithoutGradient:
+    def __init__(self, input_size, hidden_size_list, output_size, weight_decay_lambda=0):
+        import numpy as np
+
+        self.params = {"W1": np.ones((input_size, output_size))}
+
+    def loss(self, x, t):
+        return 0.0
+
+
+def test_a_class_that_lacks_a_method_is_a_skip_never_a_crash():
+    impl = gradlab_implementation().replace(Relu=_ForwardOnly, Momentum=_NoUpdate,
+                                            MultiLayerNet=_NetWithoutGradient)
+    records = run_checks(impl, functions={"Relu", "Momentum", "MultiLayerNet"}, examples=0)
+    by_check = {r.check: r for r in records}
+    assert by_check["Relu.backward"].status == "skip"
+    assert "backward is not defined" in by_check["Relu.backward"].message
+    assert by_check["Relu.forward"].status == "fail"  # 2x is not ReLU: its values are judged
+    assert by_check["Momentum.trajectory"].status == "skip"
+    assert by_check["MultiLayerNet.gradient"].status == "skip"
+    assert by_check["MultiLayerNet.accuracy"].status == "skip"
