@@ -18,6 +18,17 @@ CHAPTER_5_7 = {"Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "SGD", "Momentum"
                "SimpleConvNet"}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def cold_oracle_afterwards():
+    """The in-process checks below compile the oracle's chapter 5-7 programs; drop them
+    afterwards, so that a later test of the on-disk compilation cache in the same worker
+    still sees them compiled (and written) by its own run."""
+    yield
+    import jax
+
+    jax.clear_caches()
+
+
 @pytest.fixture(scope="module")
 def ch57():
     return verify(CH57, examples=2)
