@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from terms_support import verify
 
+import gradlab as gl
 from gradlab.conformance import gradlab_implementation, run_checks
 
 CH57 = Path(__file__).parent / "fixtures" / "ch57"
@@ -164,3 +165,27 @@ def test_a_class_that_lacks_a_method_is_a_skip_never_a_crash():
     assert by_check["Momentum.trajectory"].status == "skip"
     assert by_check["MultiLayerNet.gradient"].status == "skip"
     assert by_check["MultiLayerNet.accuracy"].status == "skip"
+
+
+def _forgets_weight_decay(self, x, t):
+    grads = gl.MultiLayerNet.gradient(self, x, t)
+    return {k: g - self.weight_decay_lambda * self.params[k] if k.startswith("W") else g
+            for k, g in grads.items()}
+
+
+def _half_conv_gradient(self, x, t):
+    grads = gl.SimpleConvNet.gradient(self, x, t)
+    return {**grads, "W1": 0.5 * grads["W1"]}
+
+
+@pytest.mark.parametrize("name, method, key", [
+    ("MultiLayerNet", _forgets_weight_decay, "'W"),
+    ("SimpleConvNet", _half_conv_gradient, "'W1'"),
+], ids=["no-weight-decay", "conv-dW-halved"])
+def test_a_wrong_network_gradient_fails_against_its_own_loss(name, method, key):
+    base = getattr(gl, name)
+    impl = gradlab_implementation().replace(**{name: type(name, (base,), {"gradient": method})})
+    record = next(r for r in run_checks(impl, functions={name}, examples=0)
+                  if r.check == f"{name}.gradient")
+    assert record.status == "fail" and "its own loss" in record.message, record.message
+    assert f"grads[{key}" in record.message

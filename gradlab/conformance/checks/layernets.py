@@ -37,6 +37,15 @@ NETS = {
 training mode (BatchNormalization's batch statistics, which its gradient differentiates)."""
 
 
+FULL_UP_TO = 100
+"""Parameters up to which every element is checked (4 loss calls each, through the
+executor); above, fast mode: random directions, then bisection to a wrong element."""
+
+
+def _mode(size: int) -> str:
+    return "full" if size <= FULL_UP_TO else "fast"
+
+
 def _kwargs_it_takes(h, name, wanted: dict) -> dict:
     params = h.params(name)
     if params is None:
@@ -93,7 +102,7 @@ def _gradient_check(h, name):
     loss_of = LossOf(params, put, lambda: h.call("net.loss", net.loss, x, t, **loss_kw))
     size = sum(v.size for v in params.values())
     try:
-        result = check_own_gradient(loss_of, params, grads, mode="fast" if size > 400 else "full")
+        result = check_own_gradient(loss_of, params, grads, mode=_mode(size))
     finally:
         for k, v in params.items():  # the net's arrays as the check set them
             put(k, v)
@@ -131,7 +140,7 @@ def _delta_free(h, name, net, batch, params, grads, size) -> bool:
 
     try:
         result = check_own_gradient(LossOf(params, put, evaluate), params, grads,
-                                    mode="fast" if size > 400 else "full")
+                                    mode=_mode(size))
     except (ValueError, TypeError, RemoteError):
         return False
     finally:
