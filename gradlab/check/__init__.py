@@ -11,7 +11,8 @@
 * :mod:`~gradlab.check.verdict`, :mod:`~gradlab.check.result` - pass / fail / inconclusive,
   the cause, the report;
 * :mod:`~gradlab.check.vector` - Jacobians, VJPs and JVPs;
-* :mod:`~gradlab.check.layer` - a layer's backward against its own forward;
+* :mod:`~gradlab.check.layer`, :mod:`~gradlab.check.layerresult` - a layer's backward against
+  its own forward, and its report;
 * :mod:`~gradlab.check.parallel` - full mode over a concurrent.futures.Executor.
 """
 

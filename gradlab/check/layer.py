@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from dataclasses import dataclass
 
 import numpy as np
 
 from .._validation import check_finite, check_float_dtype
 from .defaults import SAFETY, WORST, K
-from .result import GradCheckResult
+from .layerresult import LayerCheckResult
 from .vector import check_vjp
 
 __all__ = ["check_layer", "LayerCheckResult", "layer_parameters", "misspelled",
@@ -139,62 +138,6 @@ def _labels(x: np.ndarray, rng) -> np.ndarray:
                          f"pass t= for other shapes.")
     classes = x.shape[-1]
     return rng.integers(0, classes, x.shape[0]) if x.ndim == 2 else rng.integers(0, classes)
-
-
-@dataclass(frozen=True)
-class LayerCheckResult:
-    """The verdict of :func:`check_layer`: the layer's name, the arrays checked, and the
-    :class:`~gradlab.check.GradCheckResult` of their VJP (entries named ``dx[...]``,
-    ``dW[...]``, ``db[...]``).
-
-    Attributes
-    ----------
-    layer : str
-        The layer's class name.
-    arrays : tuple of str
-        ``("dx", "dW", "db")`` or what the layer has.
-    result : GradCheckResult
-        The check itself: ``status``, ``cause``, ``worst``, ``hint``.
-    mode : str
-        The forward's mode: ``"train"`` (a ``train_flg`` was passed) or ``""``.
-    """
-
-    layer: str
-    arrays: tuple
-    result: GradCheckResult
-    mode: str = ""
-
-    @property
-    def status(self) -> str:
-        return self.result.status
-
-    @property
-    def ok(self) -> bool:
-        return self.result.ok
-
-    def __bool__(self) -> bool:
-        return self.ok
-
-    @property
-    def cause(self) -> str:
-        return self.result.cause
-
-    @property
-    def worst(self) -> tuple:
-        return self.result.worst
-
-    @property
-    def headline(self) -> str:
-        mode = ", training mode" if self.mode == "train" else ""
-        return f"{self.layer}.backward ({', '.join(self.arrays)}{mode}): {self.result.headline}"
-
-    def __str__(self) -> str:
-        body = str(self.result).split("\n", 1)
-        return self.headline + ("\n" + body[1] if len(body) > 1 else "")
-
-    def to_dict(self) -> dict:
-        return {"layer": self.layer, "arrays": list(self.arrays), "mode": self.mode,
-                **self.result.to_dict(), "report": str(self)}
 
 
 def check_layer(layer, x, *, t=None, dout=None, seed: int | None = 0, mode: str = "fast",
