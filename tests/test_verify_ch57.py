@@ -73,6 +73,7 @@ MUTANTS = [
     ("im2col_true_division.py", "im2col.values", ["TypeError", "float"]),
     ("dropout_no_switch.py", "Dropout.train_test", ["still drops units", "train_flg"]),
     ("dropout_no_test_scaling.py", "Dropout.train_test", ["without test-time scaling"]),
+    ("dropout_no_flag.py", "Dropout.train_test", ["takes no train_flg", "no test mode"]),
     ("backword_typo.py", "Relu.backward", ["'backword': a typo"]),
     ("abstract_backword.py", "Sigmoid.forward", ["cannot be instantiated", "'backword'"]),
     ("faccuracy_typo.py", "MultiLayerNet.accuracy", ["'faccuracy': a typo"]),
@@ -106,6 +107,11 @@ def test_a_mutant_fails_only_where_its_bug_is(ch57):
     failing = {(r.definition.split(":")[0], r.check) for r in ch57.records
                if r.status == "fail"}
     assert failing == expected
+
+
+def test_an_optimizer_that_changes_the_callers_grads_warns(ch57):
+    record = ch57.of("AdaGrad.trajectory", "mutants/adagrad_touches_grads.py")
+    assert record.status == "warn" and "modified the caller's grads" in record.message
 
 
 def test_the_channel_mutant_names_the_channels_in_its_case(ch57):

@@ -49,10 +49,10 @@ def _sigmoid_cases():
 def _affine_cases():
     W, b = _normal(4, (12, 5)), _normal(5, (5,), 0.3)
     W2, b2 = _normal(6, (7, 3)), _normal(7, (3,), 0.3)
-    return [Case("images (2, 3, 2, 2), W 12x5", (W, b), _normal(8, (2, 3, 2, 2)), "affine",
-                 {"W": W, "b": b}),
-            Case("a batch of 4, W 7x3", (W2, b2), _normal(9, (4, 7)), "affine",
-                 {"W": W2, "b": b2})]
+    return [Case("a batch of 4, W 7x3", (W2, b2), _normal(9, (4, 7)), "affine",
+                 {"W": W2, "b": b2}),
+            Case("images (2, 3, 2, 2), W 12x5", (W, b), _normal(8, (2, 3, 2, 2)), "affine",
+                 {"W": W, "b": b})]
 
 
 def _softmax_cases():
@@ -83,12 +83,28 @@ def sigmoid_backward(h):
 
 @check("Affine.forward")
 def affine_forward(h):
-    return forward_check(h, "Affine", _affine_cases())
+    return forward_check(h, "Affine", _affine_cases()[:1])
 
 
 @check("Affine.backward")
 def affine_backward(h):
     return backward_check(h, "Affine", _affine_cases()[0])
+
+
+@check("Affine.images")
+def affine_images(h):
+    """Image batches (N, C, H, W), flattened per sample (section 5.7's tensor support, which
+    a convolutional net needs after its pooling layer): a 2-D-only Affine (section 5.6.2's
+    version) is reported as a warning unless the target has a SimpleConvNet."""
+    case = _affine_cases()[1]
+    outcome = forward_check(h, "Affine", [case])
+    if outcome.status == "pass":
+        outcome = backward_check(h, "Affine", case)
+    if outcome.status != "fail" or h.session.definitions_of("SimpleConvNet"):
+        return outcome
+    return Outcome("warn", f"2-D batches only (section 5.6.2's Affine; the book's "
+                           f"common/layers.py flattens image batches, which a convolutional "
+                           f"net needs): {outcome.message}", outcome.counterexample)
 
 
 @check("SoftmaxWithLoss.forward")
@@ -142,6 +158,11 @@ def batchnorm_running_stats(h):
         return typo
     case = _bn_cases()[0]
     inst, how = build(h, "BatchNormalization", *case.ctor)
+    if not takes_train_flag(h, "BatchNormalization"):
+        return Outcome("fail", "forward takes no train_flg: there is no test mode, so a "
+                               "trained network normalizes each test batch by its own "
+                               "statistics instead of the running ones (section 6.3.1)",
+                       f"layer = {how}")
     layer = proxy(h, "BatchNormalization", inst, case.params, train=True)
     batches = [case.x, _normal(17, case.x.shape, 0.5) - 1.0]
     try:
@@ -235,7 +256,7 @@ def dropout_backward(h):
             return typo
     x = np.abs(_normal(20, (6, 7))) + 0.5
     inst, how = build(h, "Dropout", 0.5)
-    layer = proxy(h, "Dropout", inst, train=True)
+    layer = proxy(h, "Dropout", inst, train=True if takes_train_flag(h, "Dropout") else None)
     dout = _normal(21, x.shape)
     try:
         out = np.asarray(layer.call_forward(x), dtype=float)

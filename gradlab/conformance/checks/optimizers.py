@@ -75,7 +75,11 @@ def _run(h, inst, name):
             return Outcome("fail", state_problem(exc, f"{name}.update") or
                            f"crashed at step {step + 1}: {describe_exception(exc)[:300]}",
                            f"opt.update({fmt(params)}, {fmt(grads)})")
-        new, returned = reply.get("args", (params,))[0], reply.get("result")
+        echoed = reply.get("args", (params, grads))
+        new, returned = echoed[0], reply.get("result")
+        if len(echoed) > 1 and any(not np.array_equal(echoed[1][k], grads[k]) for k in grads):
+            h.side_effects.append(("warn", f"{name}.update modified the caller's grads in "
+                                           f"place", f"step {step + 1}"))
         if all(np.array_equal(new[k], params[k]) for k in params) and isinstance(returned, dict):
             new = returned
         params = {k: np.asarray(new[k], dtype=float) for k in params}
