@@ -107,11 +107,17 @@ class RemoteLayer:
     params : dict
         ``{attribute: array}``: the parameters, written into the executor's arrays.
     train : bool or None
-        Pass a training switch (positionally, the book's ``train_flg``) when not None.
+        Pass a training switch (positionally, the book's ``train_flg``) when not None;
+        the attribute may be changed between calls (a test-mode forward).
+
+    Attributes
+    ----------
+    label : str
+        The book name, for messages. W, b, dW, db, ... : the judge's copies.
     """
 
     def __init__(self, h, name, remote, params, *, train=None):
-        self._h, self._name, self._remote, self._train = h, name, remote, train
+        self._h, self.label, self._remote, self.train = h, name, remote, train
         self._params = tuple(params)
         self._held = {k: np.array(v, dtype=float) for k, v in params.items()}
         for k, v in params.items():
@@ -133,20 +139,20 @@ class RemoteLayer:
 
     def call_forward(self, x, *extra):
         self._sync()
-        args = (x, *extra) + (() if self._train is None else (self._train,))
-        return self._h.call(f"{self._name}.forward", self._remote.forward, *args,
+        args = (x, *extra) + (() if self.train is None else (self.train,))
+        return self._h.call(f"{self.label}.forward", self._remote.forward, *args,
                             names=("x", "t")[:1 + len(extra)])
 
     def backward(self, dout):
         self._sync()
         arg = (dout,) if np.ndim(dout) else (float(dout),)
-        dx = self._h.call(f"{self._name}.backward", self._remote.backward, *arg,
+        dx = self._h.call(f"{self.label}.backward", self._remote.backward, *arg,
                           names=("dout",))
         for k in self._params:
             try:
                 value = self._h.get(getattr(self._remote, f"d{k}"))
             except AttributeError:
-                raise Failed(Outcome("fail", f"{self._name}.backward sets no d{k}: the book's "
+                raise Failed(Outcome("fail", f"{self.label}.backward sets no d{k}: the book's "
                                              f"layers keep the gradient of {k} in d{k} for the "
                                              f"network's gradient()", self._h.last_call)) from None
             setattr(self, f"d{k}", _array(value))
@@ -221,10 +227,10 @@ def judge_layer(h, layer: RemoteLayer, x, *, t=None, what: str = "") -> Outcome 
     try:
         result = gl.check_layer(layer, x, t=t, mode="fast", seed=0)
     except RemoteError as exc:
-        why = state_problem(exc, f"{layer._name}") or f"crashed: {describe_exception(exc)[:300]}"
+        why = state_problem(exc, f"{layer.label}") or f"crashed: {describe_exception(exc)[:300]}"
         return Outcome("fail", why, h.last_call)
     except (TypeError, ValueError) as exc:
-        return Outcome("fail", f"{layer._name}.backward: {exc}"[:400], h.last_call)
+        return Outcome("fail", f"{layer.label}.backward: {exc}"[:400], h.last_call)
     if result.ok:
         return None
     if result.status == "inconclusive":

@@ -171,7 +171,7 @@ def batchnorm_running_stats(h):
         mean = np.asarray(h.get(inst.running_mean), dtype=float)
         var = np.asarray(h.get(inst.running_var), dtype=float)
         test_x = _normal(18, (2, 6))
-        layer._train = False
+        layer.train = False
         out = layer.call_forward(test_x)
     except RemoteError as exc:
         return Outcome("fail", state_problem(exc, "BatchNormalization.forward") or
@@ -217,7 +217,7 @@ def dropout_train_test(h):
     layer = proxy(h, "Dropout", inst, train=True)
     try:
         train = np.asarray(layer.call_forward(x), dtype=float)
-        layer._train = False
+        layer.train = False
         test = np.asarray(layer.call_forward(x), dtype=float)
     except RemoteError as exc:
         return Outcome("fail", state_problem(exc, "Dropout.forward") or f"crashed: {exc}"[:300],
