@@ -271,3 +271,27 @@ def test_the_books_delta_free_backward_is_explained_not_hidden(rng):
     assert "delta = 1e-7" in str(result)
     exact = BookStyleSoftmaxWithLoss(delta=0.0)
     assert gl.check_layer(exact, x, t=np.array([0, 2, 1, 1])).ok
+
+
+class DictAffine:
+    """Keeps its parameters in a params dict and their gradients in grads."""
+
+    def __init__(self, W, b, *, bias_bug=False):
+        self.params, self.grads, self.bias_bug = {"W": W, "b": b}, {}, bias_bug
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        self.grads["W"] = self.x.T @ dout
+        self.grads["b"] = dout.sum(axis=0) * (2.0 if self.bias_bug else 1.0)
+        return dout @ self.params["W"].T
+
+
+def test_params_and_grads_dicts_are_checked_by_key(rng):
+    W, b, x = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 4))
+    good = gl.check_layer(DictAffine(W, b), x)
+    assert good.ok and good.arrays == ("dx", "grads['W']", "grads['b']")
+    bad = gl.check_layer(DictAffine(W, b, bias_bug=True), x, mode="full")
+    assert bad.status == "fail" and bad.worst[0].name == "grads['b']", str(bad)
