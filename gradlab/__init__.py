@@ -11,6 +11,7 @@ from .check import (
     check_gradient,
     check_jacobian,
     check_jvp,
+    check_layer,
     check_vjp,
 )
 from .descent import gradient_descent
@@ -86,6 +87,7 @@ __all__ = [
     "check_vjp",
     "check_jvp",
     "check_jacobian",
+    "check_layer",
     "GradCheckResult",
     "GradCheckError",
     "GradlabError",

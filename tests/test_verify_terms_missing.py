@@ -3,6 +3,8 @@ explained as one (fixtures/terms/not_there)."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from terms_support import TERMS, verify
 
@@ -41,3 +43,41 @@ def test_a_name_from_a_failed_import_is_explained_as_such(target):
 
 def test_nothing_fails_but_the_integer_input_bug(target):
     assert {c for c, _, _ in target.failures()} == {"numerical_gradient.integer_input"}
+
+
+NEWER = """# helpers written with Python 3.12's type parameters (verify runs on 3.11)
+import numpy as np
+
+
+def first[T](items: list[T]) -> T:
+    return items[0]
+
+
+def relu(x):
+    return np.maximum(0, x)
+"""
+USES_NEWER = """import numpy as np
+from typed import relu as _relu
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def relu(x):
+    return _relu(x)
+"""
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12 reads the helper file")
+def test_a_name_from_a_file_only_a_newer_python_reads_is_a_skip_not_an_error(tmp_path):
+    """verify cannot read a file written for Python 3.12 on 3.11: what needs it is not
+    checked (skip, with the reason), and the rest of the folder is."""
+    (tmp_path / "typed.py").write_text(NEWER)
+    (tmp_path / "activations.py").write_text(USES_NEWER)
+    newer = verify(tmp_path, quick=True)
+    record = newer.of("relu.values", "activations.py")
+    assert record.status == "skip"
+    assert "could not read" in record.message and "needs Python 3.12 or newer" in record.message
+    assert newer.of("sigmoid.values").status == "pass"
+    assert not [r for r in newer.records if r.status in ("fail", "error")]

@@ -11,6 +11,8 @@
 * :mod:`~gradlab.check.verdict`, :mod:`~gradlab.check.result` - pass / fail / inconclusive,
   the cause, the report;
 * :mod:`~gradlab.check.vector` - Jacobians, VJPs and JVPs;
+* :mod:`~gradlab.check.layer`, :mod:`~gradlab.check.layerresult` - a layer's backward against
+  its own forward, and its report;
 * :mod:`~gradlab.check.parallel` - full mode over a concurrent.futures.Executor.
 """
 
@@ -26,11 +28,13 @@ from .defaults import (
     localisation_evaluations,
 )
 from .gradient import assert_gradient_close, check_gradient
+from .layer import LayerCheckResult, check_layer
 from .result import CAUSES, STATUSES, Entry, GradCheckResult
 from .vector import check_jacobian, check_jvp, check_vjp
 
 __all__ = [
     "check_gradient", "assert_gradient_close", "check_vjp", "check_jvp", "check_jacobian",
+    "check_layer", "LayerCheckResult",
     "GradCheckResult", "GradCheckError", "Entry", "CAUSES", "STATUSES", "SAFETY", "K",
     "WORST", "MODES", "METHODS", "full_mode_evaluations", "fast_mode_evaluations",
     "localisation_evaluations",

@@ -12,6 +12,7 @@ import time
 
 from .harness import Failed, Harness, Missing, Skipped, describe_exception
 from .loading.implementation import ALIASES, OPTIONAL
+from .loading.syntax import needs_newer_python
 from .records import Outcome, Record
 from .registry import CHECKS
 from .session import DEFAULT_TIMEOUT, ExecutorLost, InlineSession, RemoteError, Session
@@ -200,6 +201,10 @@ def _crash(exc: RemoteError, session, call) -> Outcome:
     text = f"{exc.type_name}: {exc.message[:300]}"
     if exc.type_name == "SystemExit":
         return Outcome("fail", f"called sys.exit({exc.code}) on valid input", call)
+    if exc.type_name == "NameError" and exc.name in session.import_failures \
+            and needs_newer_python(session.import_failures[exc.name]):
+        return Outcome("skip", f"not checked: {exc.name!r} comes from a file that verify "
+                               f"could not read ({session.import_failures[exc.name]})", call)
     if exc.type_name == "NameError" and exc.name in session.import_failures:
         return Outcome("error", f"{text} -- {exc.name!r} comes from an import that failed "
                                 f"when verify loaded the file ({session.import_failures[exc.name]})"

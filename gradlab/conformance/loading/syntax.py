@@ -14,7 +14,8 @@ import sys
 
 from .files import SourceError
 
-__all__ = ["parse", "newer_syntax", "uncompilable", "NEWER_SYNTAX"]
+__all__ = ["parse", "newer_syntax", "uncompilable", "NEWER_SYNTAX", "NEWER_PYTHON",
+           "needs_newer_python"]
 
 NEWER_SYNTAX: tuple[tuple[re.Pattern, tuple[int, int], str], ...] = (
     (re.compile(r"^\s*type\s+[A-Za-z_]\w*\s*(\[[^\]]*\])?\s*="), (3, 12),
@@ -31,6 +32,18 @@ NEWER_SYNTAX: tuple[tuple[re.Pattern, tuple[int, int], str], ...] = (
 """(pattern on the failing line, the Python that accepts it, what it is)."""
 _FSTRING = ((3, 12), "an f-string that reuses its quotes, or has a backslash or a comment "
                      "inside {} (PEP 701)")
+
+
+NEWER_PYTHON = "needs Python {}.{} or newer"
+"""How a file that only a newer Python can read is described (see :func:`needs_newer_python`)."""
+
+
+def needs_newer_python(message: str) -> bool:
+    """Does ``message`` (a :class:`SourceError`'s, or one that quotes it) say that the file
+    needs a newer Python than verify runs on? Then verify could not check it: that is
+    verify's limitation, not the learner's bug."""
+    return re.search(NEWER_PYTHON.replace(".", r"\.").format(r"\d+", r"\d+"), message) \
+        is not None
 
 
 def newer_syntax(exc: SyntaxError, lines: list[str],
@@ -64,7 +77,7 @@ def parse(text: str, filename: str) -> ast.Module:
         if newer:
             (major, minor), what = newer
             running = ".".join(map(str, sys.version_info[:2]))
-            raise SourceError(f"needs Python {major}.{minor} or newer: {what} at {where}; "
+            raise SourceError(f"{NEWER_PYTHON.format(major, minor)}: {what} at {where}; "
                               f"verify runs on Python {running}, which cannot read this "
                               f"file, so its definitions were not checked") from None
         raise SourceError(f"SyntaxError at {where}: {exc.msg}") from None
