@@ -39,6 +39,10 @@ BOOK_SIGNATURES = {
                          Slot("step_num", "steps")),
     "mean_squared_error": (Slot("y", "prediction"), Slot("t", "target")),
     "cross_entropy_error": (Slot("y", "prediction"), Slot("t", "target")),
+    "im2col": (Slot("input_data", "images"), Slot("filter_h", "filter_h"),
+               Slot("filter_w", "filter_w"), Slot("stride", "stride"), Slot("pad", "pad")),
+    "col2im": (Slot("col", "columns"), Slot("input_shape", "shape"), Slot("filter_h", "filter_h"),
+               Slot("filter_w", "filter_w"), Slot("stride", "stride"), Slot("pad", "pad")),
 }
 """The book's parameters of each name (functions of one array ``x`` are not listed)."""
 

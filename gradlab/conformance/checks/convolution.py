@@ -29,17 +29,13 @@ def _normal(seed, shape, scale=1.0):
     return np.random.default_rng(seed).normal(0.0, scale, shape)
 
 
-def _call(h, name, *args):
-    return h.call(name, h.fn(name), *args)
-
-
 @check("im2col.values")
 def im2col_values(h):
     for i, (label, shape, fh, fw, stride, pad) in enumerate(WINDOWS):
         x = _normal(30 + i, shape)
         call = f"im2col({fmt(x)}, {fh}, {fw}, {stride}, {pad})"
         try:
-            got = _call(h, "im2col", x, fh, fw, stride, pad)
+            got = h.invoke("im2col", x, fh, fw, stride, pad)
         except RemoteError as exc:
             return Outcome("fail", f"crashed on {label}: {describe_exception(exc)[:300]}", call)
         want = oracle.value("im2col", x, filter_h=fh, filter_w=fw, stride=stride, pad=pad)
@@ -58,9 +54,9 @@ def col2im_adjoint(h):
         x = _normal(40 + i, shape)
         call = f"col2im(c, {shape}, {fh}, {fw}, {stride}, {pad})"
         try:
-            cols = np.asarray(_call(h, "im2col", x, fh, fw, stride, pad), dtype=float)
+            cols = np.asarray(h.invoke("im2col", x, fh, fw, stride, pad), dtype=float)
             c = _normal(50 + i, cols.shape)
-            back = np.asarray(_call(h, "col2im", c, shape, fh, fw, stride, pad), dtype=float)
+            back = np.asarray(h.invoke("col2im", c, shape, fh, fw, stride, pad), dtype=float)
         except RemoteError as exc:
             return Outcome("fail", f"crashed on {label}: {describe_exception(exc)[:300]}", call)
         if back.shape != shape:
