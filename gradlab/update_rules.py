@@ -17,7 +17,8 @@ that meets an unknown optimizer runs it on a quadratic and compares its trajecto
 - ``"nonstandard"``: recognised but not the method as published (Adam without bias
   correction takes a first step of about ``lr * sqrt(1 - beta2) / (1 - beta1)`` = 3.2 lr).
 
-All rules use ``EPS = 1e-7``, the book's constant.
+All rules use ``EPS = 1e-7``, the book's constant, unless given ``eps=`` (AdaGrad, RMSprop
+and Adam: the constant in the denominator).
 """
 
 from __future__ import annotations
@@ -107,15 +108,15 @@ def _nesterov_buffer(p, g, s, *, lr, momentum):
     return p - lr * (g + momentum * buf), {"buf": buf}
 
 
-def _adagrad(p, g, s, *, lr, inside=False):
+def _adagrad(p, g, s, *, lr, inside=False, eps=EPS):
     h = s["h"] + g * g
-    denom = np.sqrt(h + EPS) if inside else np.sqrt(h) + EPS
+    denom = np.sqrt(h + eps) if inside else np.sqrt(h) + eps
     return p - lr * g / denom, {"h": h}
 
 
-def _rmsprop(p, g, s, *, lr, decay_rate, inside=False):
+def _rmsprop(p, g, s, *, lr, decay_rate, inside=False, eps=EPS):
     h = decay_rate * s["h"] + (1 - decay_rate) * g * g
-    denom = np.sqrt(h + EPS) if inside else np.sqrt(h) + EPS
+    denom = np.sqrt(h + eps) if inside else np.sqrt(h) + eps
     return p - lr * g / denom, {"h": h}
 
 
@@ -126,21 +127,21 @@ def _adam_moments(g, s, beta1, beta2):
     return m, v, t
 
 
-def _adam_book(p, g, s, *, lr, beta1, beta2):
+def _adam_book(p, g, s, *, lr, beta1, beta2, eps=EPS):
     m, v, t = _adam_moments(g, s, beta1, beta2)
     lr_t = lr * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
-    return p - lr_t * m / (np.sqrt(v) + EPS), {"m": m, "v": v, "t": t}
+    return p - lr_t * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
 
 
-def _adam_paper(p, g, s, *, lr, beta1, beta2):
+def _adam_paper(p, g, s, *, lr, beta1, beta2, eps=EPS):
     m, v, t = _adam_moments(g, s, beta1, beta2)
     m_hat, v_hat = m / (1.0 - beta1 ** t), v / (1.0 - beta2 ** t)
-    return p - lr * m_hat / (np.sqrt(v_hat) + EPS), {"m": m, "v": v, "t": t}
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps), {"m": m, "v": v, "t": t}
 
 
-def _adam_uncorrected(p, g, s, *, lr, beta1, beta2):
+def _adam_uncorrected(p, g, s, *, lr, beta1, beta2, eps=EPS):
     m, v, t = _adam_moments(g, s, beta1, beta2)
-    return p - lr * m / (np.sqrt(v) + EPS), {"m": m, "v": v, "t": t}
+    return p - lr * m / (np.sqrt(v) + eps), {"m": m, "v": v, "t": t}
 
 
 def _inside(step):

@@ -42,3 +42,41 @@ def test_an_im2col_of_one_image_and_a_square_kernel_is_another_function(tmp_path
 def test_the_books_im2col_under_its_own_parameter_names_is_checked(tmp_path):
     (tmp_path / "conv.py").write_text(RENAMED)
     assert verify(tmp_path, quick=True).of("im2col.values").status == "pass"
+
+
+ARRAY_ADAM = '''import numpy as np
+
+
+class Adam:
+    """update(w, grad) returns the new array; the paper's eps and names."""
+
+    def __init__(self, learning_rate=0.001, b1=0.9, b2=0.999, eps=1e-8):
+        self.lr, self.b1, self.b2, self.eps = learning_rate, b1, b2, eps
+        self.m = self.v = None
+        self.t = 0
+
+    def update(self, w, grad):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(w), np.zeros_like(w)
+        self.t += 1
+        self.m = self.b1 * self.m + (1 - self.b1) * grad
+        self.v = self.b2 * self.v + (1 - self.b2) * grad ** 2
+        m_hat = self.m / (1 - self.b1 ** self.t)
+        v_hat = self.v / (1 - self.b2 ** self.t)
+        return w - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+'''
+
+
+def test_an_optimizer_of_arrays_with_its_own_names_and_eps_is_judged_its_way(tmp_path):
+    (tmp_path / "optim.py").write_text(ARRAY_ADAM)
+    record = verify(tmp_path, quick=True).of("Adam.trajectory")
+    assert record.status == "pass", record.message
+    assert "'paper' formulation" in record.message and "update(w, grad)" in record.message
+    assert "eps=1e-08" in record.message
+
+
+def test_the_same_optimizer_with_a_wrong_bias_correction_still_fails(tmp_path):
+    (tmp_path / "optim.py").write_text(ARRAY_ADAM.replace("1 - self.b2 ** self.t",
+                                                          "1 - self.b1 ** self.t"))
+    record = verify(tmp_path, quick=True).of("Adam.trajectory")
+    assert record.status == "fail" and "match none of the accepted" in record.message

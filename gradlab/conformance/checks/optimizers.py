@@ -41,23 +41,54 @@ def _grad(key, p):
     return _CURVE[key] * (p - _STAR[key])
 
 
+SPELLINGS = {"lr": ("lr", "learning_rate", "eta"), "momentum": ("momentum", "mu"),
+             "decay_rate": ("decay_rate", "rho", "decay", "gamma"),
+             "beta1": ("beta1", "b1", "beta_1"), "beta2": ("beta2", "b2", "beta_2")}
+"""Names a constructor may give the book's hyperparameters (its own names are used)."""
+EPS_SPELLINGS = ("eps", "epsilon")
+"""Names of the constant added to a denominator (AdaGrad, RMSprop, Adam): a learner's own
+default (the paper's 1e-8, say) is the one its trajectory is compared with."""
+
+
+def _own_eps(params):
+    import ast
+
+    for p in params or ():
+        if p.name in EPS_SPELLINGS and p.default is not None:
+            try:
+                value = ast.literal_eval(p.default)
+            except (ValueError, SyntaxError):
+                return None
+            return float(value) if isinstance(value, int | float) and value > 0 else None
+    return None
+
+
 def _construct(h, name):
-    """The optimizer built with :data:`HYPER` (by the book's names its constructor has),
-    and the hyperparameters it then runs with."""
+    """The optimizer built with :data:`HYPER` (by the names its constructor gives them,
+    see :data:`SPELLINGS`), and the hyperparameters it then runs with."""
     params = h.params(name)
     wanted = HYPER[name]
     if params is None:
         kwargs = dict(wanted)
     else:
         names = {p.name for p in params}
-        kwargs = {k: v for k, v in wanted.items() if k in names}
+        kwargs = {}
+        for key, value in wanted.items():
+            spelled = next((n for n in SPELLINGS.get(key, (key,)) if n in names), None)
+            if spelled is not None:
+                kwargs[spelled] = value
         missing = [p.name for p in params if p.default is None
                    and p.kind not in ("var_positional", "var_keyword") and p.name not in kwargs]
         if missing:
             raise Skipped(f"verify cannot build {name}: its parameter(s) "
                           f"{', '.join(missing)} have no book counterpart")
     inst, how = build(h, name, **kwargs)
-    hyper = {**BOOK_HYPERPARAMETERS[name], **kwargs}
+    given = {key: value for key, value in wanted.items()
+             if params is None or any(n in kwargs for n in SPELLINGS.get(key, (key,)))}
+    hyper = {**BOOK_HYPERPARAMETERS[name], **given}
+    eps = _own_eps(params) if name in ("AdaGrad", "RMSprop", "Adam") else None
+    if eps is not None:
+        hyper["eps"] = eps
     return inst, how, hyper
 
 
@@ -88,6 +119,31 @@ def _run(h, inst, name):
     return {k: np.stack(v) for k, v in path.items()}
 
 
+def _run_arrays(h, name):
+    """The iterates of an optimizer whose ``update(w, grad)`` takes one array (and returns
+    the new one, or updates it in place), each parameter with an instance of its own; None
+    when that API does not work either."""
+    path = {}
+    for k, start in _START.items():
+        inst, _, _ = _construct(h, name)
+        p = start.copy()
+        steps = [p.copy()]
+        for _ in range(STEPS):
+            g = _grad(k, p)
+            try:
+                reply = h.session.call(inst.update, (p, g), {}, echo=True)
+            except RemoteError:
+                return None
+            returned = reply.get("result")
+            new = returned if isinstance(returned, np.ndarray) else reply.get("args", (p,))[0]
+            if not isinstance(new, np.ndarray) or new.shape != p.shape:
+                return None
+            p = np.asarray(new, dtype=float)
+            steps.append(p.copy())
+        path[k] = np.stack(steps)
+    return path
+
+
 def _distance(path, rule, hyper) -> tuple[float, str]:
     """Largest difference from ``rule``'s iterates, relative to their scale; and where."""
     worst, where = 0.0, ""
@@ -107,6 +163,11 @@ def _trajectory_check(h, name):
         return typo
     inst, how, hyper = _construct(h, name)
     path = _run(h, inst, name)
+    api = ""
+    if isinstance(path, Outcome) and path.message.startswith("crashed at step 1: TypeError"):
+        arrays = _run_arrays(h, name)  # update(w, grad) on arrays: another API, not a bug
+        if arrays is not None:
+            path, api = arrays, " (called its own way: update(w, grad) on each array)"
     if isinstance(path, Outcome):
         path.counterexample = f"opt = {how}; {path.counterexample}"
         return path
@@ -118,10 +179,10 @@ def _trajectory_check(h, name):
         what = "the book's formulation" if rule.kind == "book" else (
             f"note: the {rule.name!r} formulation ({rule.kind}: {rule.formula})")
         extra = " -- not the method as published" if rule.kind == "nonstandard" else ""
-        return Outcome("pass", f"{what}{extra}, {STEPS} steps on a quadratic ({shown})")
+        return Outcome("pass", f"{what}{extra}, {STEPS} steps on a quadratic ({shown}){api}")
     names = "; ".join(f"{r.name}: {r.formula}" for r in rules)
     return Outcome("fail", f"its updates match none of the accepted formulations of {name} "
-                           f"({names}); closest {rule.name!r}: {where}",
+                           f"({names}); closest {rule.name!r}: {where}{api}",
                    f"opt = {how}; {STEPS} x opt.update(params, grads) with "
                    f"params = {fmt(_START)}, grads = c * (params - p_star)")
 
