@@ -80,3 +80,31 @@ def test_the_same_optimizer_with_a_wrong_bias_correction_still_fails(tmp_path):
                                                           "1 - self.b1 ** self.t"))
     record = verify(tmp_path, quick=True).of("Adam.trajectory")
     assert record.status == "fail" and "match none of the accepted" in record.message
+
+
+UNIMPORTED = '''import numpy as np
+from a_package_nobody_installed.util import im2col
+
+
+class Pooling:
+    def __init__(self, pool_h, pool_w, stride=1, pad=0):
+        self.pool_h, self.pool_w, self.stride, self.pad = pool_h, pool_w, stride, pad
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        oh = (h - self.pool_h) // self.stride + 1
+        ow = (w - self.pool_w) // self.stride + 1
+        col = im2col(x, self.pool_h, self.pool_w, self.stride, self.pad)
+        return np.max(col.reshape(-1, self.pool_h * self.pool_w), axis=1).reshape(
+            n, oh, ow, c).transpose(0, 3, 1, 2)
+'''
+
+
+def test_a_layer_whose_helper_import_failed_is_explained_not_failed(tmp_path):
+    """The same rule as for chapter 3-4 functions: a name from a failed import is verify's
+    load, not the layer's bug (one home: the session raises, the suite explains)."""
+    (tmp_path / "layers.py").write_text(UNIMPORTED)
+    record = verify(tmp_path, quick=True).of("Pooling.forward")
+    assert record.status == "error"
+    assert "comes from an import that failed" in record.message
+    assert "a_package_nobody_installed" in record.message

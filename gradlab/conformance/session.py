@@ -46,6 +46,19 @@ class Entry:
         return cls(d.id, d.name, where, d.role, d.note, d)
 
 
+class Unrunnable(BaseException):
+    """The learner's code could not run as written because of how verify loaded it (a
+    name from a failed import, or from a module-level statement verify does not run).
+
+    A BaseException, so that no check's ``except`` (a crash is a counterexample) takes it
+    for the learner's bug; the suite reports it (see ``suite.unrunnable_outcome``).
+    """
+
+    def __init__(self, error: RemoteError):
+        super().__init__(error.message)
+        self.error = error
+
+
 class Session:
     """A target, checked through executors that the session starts as needed.
 
@@ -205,12 +218,21 @@ class Session:
         try:
             reply = self.request("call", body)
         except RemoteError as exc:
+            self._check_runnable(exc)
             raise_as_builtin(exc)
         if not isinstance(reply, dict) or "result" not in reply:
             self._forget()
             raise ExecutorLost("the executor's reply to a call was malformed")
         reply["result"] = wrap(self, reply["result"])
         return reply
+
+    def _check_runnable(self, exc: RemoteError) -> None:
+        """A NameError for a name that a failed import or a script statement (which verify
+        does not run) should have set says nothing about the learner's function: raise
+        :class:`Unrunnable`, which every check lets through to the suite."""
+        if exc.type_name == "NameError" and exc.name and (
+                exc.name in self.import_failures or exc.name in self.script_names):
+            raise Unrunnable(exc)
 
     def get(self, remote: Remote):
         """The value of an executor's object (arrays copied; objects as proxies)."""

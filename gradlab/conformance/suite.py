@@ -15,7 +15,14 @@ from .loading.implementation import ALIASES, OPTIONAL
 from .loading.syntax import needs_newer_python
 from .records import Outcome, Record
 from .registry import CHECKS
-from .session import DEFAULT_TIMEOUT, ExecutorLost, InlineSession, RemoteError, Session
+from .session import (
+    DEFAULT_TIMEOUT,
+    ExecutorLost,
+    InlineSession,
+    RemoteError,
+    Session,
+    Unrunnable,
+)
 
 __all__ = ["run_checks", "run_check", "all_checks", "DEFAULT_EXAMPLES", "DEFAULT_TIMEOUT"]
 
@@ -179,6 +186,8 @@ def _outcome(c, session, examples: int, entry) -> tuple[Outcome, bool]:
                   f"was stopped"
                   if exc.reason == "timed out" else exc.reason)
         outcome = Outcome("error", reason, h.last_call)
+    except Unrunnable as unrunnable:
+        outcome = _crash(unrunnable.error, session, h.last_call)
     except Missing as missing:
         outcome = Outcome("skip", f"not implemented: {missing}")
     except Skipped as skipped:
