@@ -108,3 +108,38 @@ def test_a_layer_whose_helper_import_failed_is_explained_not_failed(tmp_path):
     assert record.status == "error"
     assert "comes from an import that failed" in record.message
     assert "a_package_nobody_installed" in record.message
+
+
+CHANNEL_BN = '''import numpy as np
+
+
+class BatchNormalization:
+    """Per-channel statistics for images (N, C, H, W); gamma and beta of shape (C,)."""
+
+    def __init__(self, gamma, beta, momentum=0.9):
+        self.gamma, self.beta, self.momentum = gamma, beta, momentum
+        self.running_mean = self.running_var = None
+
+    def forward(self, x, train_flg=True):
+        shape = x.shape
+        if x.ndim == 4:
+            x = x.transpose(0, 2, 3, 1).reshape(-1, shape[1])
+        mu = x.mean(axis=0)
+        var = ((x - mu) ** 2).mean(axis=0)
+        out = self.gamma * (x - mu) / np.sqrt(var + 1e-7) + self.beta
+        if len(shape) == 4:
+            out = out.reshape(shape[0], shape[2], shape[3], shape[1]).transpose(0, 3, 1, 2)
+        return out
+'''
+
+
+def test_batch_normalization_per_channel_on_images_is_a_named_convention(tmp_path):
+    (tmp_path / "bn.py").write_text(CHANNEL_BN)
+    record = verify(tmp_path, quick=True).of("BatchNormalization.forward")
+    assert record.status == "pass" and "per channel" in record.message
+
+
+def test_a_per_channel_batch_normalization_with_a_wrong_variance_still_fails(tmp_path):
+    (tmp_path / "bn.py").write_text(CHANNEL_BN.replace("** 2).mean", "** 2).sum"))
+    record = verify(tmp_path, quick=True).of("BatchNormalization.forward")
+    assert record.status == "fail" and "a batch of 5, 6 features" in record.message

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import oracle
 from ..harness import fmt
 from ..records import Outcome
 from ..registry import check
@@ -140,9 +141,40 @@ def _bn_cases():
                  "batchnorm_forward_train", {"gamma": g4, "beta": b4}, train=True)]
 
 
+class _ChannelCase(Case):
+    """Images normalized per channel over (N, H, W), as CNN libraries do (PyTorch's
+    BatchNorm2d), with gamma and beta of shape (C,): another correct convention than the
+    book's, which normalizes each of the C*H*W features over N."""
+
+    def want(self, **kw):
+        n, c, hh, ww = self.x.shape
+        rows = self.x.transpose(0, 2, 3, 1).reshape(-1, c)
+        out = oracle.value(self.twin, rows, *self.params.values(), **kw)
+        return out.reshape(n, hh, ww, c).transpose(0, 3, 1, 2)
+
+
+def _bn_channel_case():
+    g, b = _normal(19, (3,), 0.5) + 1.0, _normal(20, (3,), 0.3)
+    return _ChannelCase("images (3, 3, 2, 2), per channel", (g, b), _normal(16, (3, 3, 2, 2)),
+                        "batchnorm_forward_train", {"gamma": g, "beta": b}, train=True)
+
+
+CHANNEL_NOTE = ("images normalized per channel over (N, H, W), with gamma and beta of shape "
+                "(C,), as CNN libraries do; the book's normalizes each of the C*H*W features")
+
+
 @check("BatchNormalization.forward")
 def batchnorm_forward(h):
-    return forward_check(h, "BatchNormalization", _bn_cases(), variants=BATCHNORM_EPS)
+    cases = _bn_cases()
+    book = forward_check(h, "BatchNormalization", cases, variants=BATCHNORM_EPS)
+    if book.status != "fail" or forward_check(h, "BatchNormalization", cases[:1],
+                                              variants=BATCHNORM_EPS).status != "pass":
+        return book  # right on images, or wrong already on a 2-D batch
+    channel = forward_check(h, "BatchNormalization", [cases[0], _bn_channel_case()],
+                            variants=BATCHNORM_EPS)
+    if channel.status != "pass":
+        return book
+    return Outcome("pass", f"{channel.message} (note: {CHANNEL_NOTE})")
 
 
 @check("BatchNormalization.backward")
