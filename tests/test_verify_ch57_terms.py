@@ -143,3 +143,45 @@ def test_a_per_channel_batch_normalization_with_a_wrong_variance_still_fails(tmp
     (tmp_path / "bn.py").write_text(CHANNEL_BN.replace("** 2).mean", "** 2).sum"))
     record = verify(tmp_path, quick=True).of("BatchNormalization.forward")
     assert record.status == "fail" and "a batch of 5, 6 features" in record.message
+
+
+AFFINE_2D = '''import numpy as np
+
+
+class Affine:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return dout @ self.W.T
+'''
+AFFINE_4D = AFFINE_2D.replace("        self.x = x\n",
+                              "        self.shape = x.shape\n"
+                              "        x = x.reshape(x.shape[0], -1)\n        self.x = x\n")
+AFFINE_4D = AFFINE_4D.replace("        return dout @ self.W.T\n",
+                              "        return (dout @ self.W.T).reshape(self.shape)\n")
+CONVNET = '''from layers import Affine
+
+
+class SimpleConvNet:
+    def __init__(self, W, b):
+        self.last = Affine(W, b)
+'''
+
+
+def test_a_2d_affine_only_warns_when_the_convnet_uses_another_one(tmp_path):
+    for folder, source in (("ch05", AFFINE_2D), ("ch07", AFFINE_4D)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "layers.py").write_text(source)
+    (tmp_path / "ch07" / "simple_convnet.py").write_text(CONVNET)
+    records = verify(tmp_path, quick=True)
+    assert records.of("Affine.images", "ch07/layers.py").status == "pass"
+    assert records.of("Affine.images", "ch05/layers.py").status == "warn"
+    (tmp_path / "ch07" / "layers.py").write_text(AFFINE_2D)  # the convnet's own: a fail
+    records = verify(tmp_path, quick=True)
+    assert records.of("Affine.images", "ch07/layers.py").status == "fail"

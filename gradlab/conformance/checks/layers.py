@@ -92,17 +92,41 @@ def affine_backward(h):
     return backward_check(h, "Affine", _affine_cases()[0])
 
 
+def _file_of(place: str) -> str:
+    """The file of a definition's place (``path:line`` or ``path cell N, line M``)."""
+    return place.split(" cell ")[0] if " cell " in place else place.rsplit(":", 1)[0]
+
+
+def _used_by_a_convnet(h) -> bool:
+    """Does a SimpleConvNet of the target use this Affine (its file uses it), so that it
+    must take image batches? Without a known definition (a module target), any
+    SimpleConvNet of the target counts."""
+    nets = [e.definition for e in h.session.definitions_of("SimpleConvNet")
+            if e.definition is not None]
+    if not nets:
+        return False
+    mine = h.entry.definition if h.entry is not None else None
+    if mine is None:
+        return True
+    users = {_file_of(u) for u in mine.used_by}
+    return any(net.relpath in users for net in nets)
+
+
 @check("Affine.images")
 def affine_images(h):
     """Image batches (N, C, H, W), flattened per sample (section 5.7's tensor support, which
     a convolutional net needs after its pooling layer): a 2-D-only Affine (section 5.6.2's
-    version) is reported as a warning unless the target has a SimpleConvNet."""
+    version) is reported as a warning unless a SimpleConvNet of the target uses it."""
     case = _affine_cases()[1]
     outcome = forward_check(h, "Affine", [case])
     if outcome.status == "pass":
         outcome = backward_check(h, "Affine", case)
-    if outcome.status != "fail" or h.session.definitions_of("SimpleConvNet"):
+    if outcome.status != "fail" or _used_by_a_convnet(h):
         return outcome
+    flat = _affine_cases()[0]
+    if forward_check(h, "Affine", [flat]).status != "pass" or \
+            backward_check(h, "Affine", flat).status != "pass":
+        return outcome  # wrong on 2-D batches too: not an earlier version, a bug
     return Outcome("warn", f"2-D batches only (section 5.6.2's Affine; the book's "
                            f"common/layers.py flattens image batches, which a convolutional "
                            f"net needs): {outcome.message}", outcome.counterexample)
