@@ -83,22 +83,39 @@ def prepare(module: str) -> Path:
         if (ROOT / name).is_file():
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, target / name)
+    configure(target, module)
+    return target
+
+
+# Tests whose collection imports nothing that starts threads (JAX does: a fork of a process
+# that has imported it deadlocks) let the fork server collect them once; the others get a
+# fork server that has imported only these, and each worker imports the rest itself.
+COLLECT_SAFE = {"_validation", "descent"}
+PRELOAD = ["numpy", "pytest", "hypothesis", "hypothesis.extra.numpy", "gradlab",
+           "gradlab.functions", "gradlab.numerical", "gradlab.nets", "gradlab.descent",
+           "gradlab.check", "gradlab.strategies"]
+
+
+def configure(target: Path, module: str) -> None:
+    """Write the copy's [tool.mutmut] (replacing the repository's) and its tests."""
+    for test in (ROOT / "tests").rglob("*.py"):  # a resumed copy gets today's tests
+        shutil.copy2(test, target / test.relative_to(ROOT))
     mutate, tests = selection(module)
+    preload = target / "mutmut-preload.txt"
+    preload.write_text("\n".join(PRELOAD) + "\n")
+    warmup = ('forkserver_warmup = "collect"\n' if module in COLLECT_SAFE else
+              f'forkserver_warmup = "import"\npreload_modules_file = "{preload}"\n')
     config = (
         "[tool.mutmut]\n"
         'source_paths = ["gradlab"]\n'
         f"only_mutate = {json.dumps([mutate])}\n"
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}\n"
         f"pytest_add_cli_args = {json.dumps([a for t in DESELECT for a in ('--deselect', t)])}\n"
-        # the tests import JAX, whose threads make a fork of a process that has imported it
-        # deadlock: fork from a server that has imported nothing, each worker imports itself
-        'process_isolation = "forkserver"\n'
-        'forkserver_warmup = "none"\n'
+        'process_isolation = "forkserver"\n' + warmup
     )
     pyproject = target / "pyproject.toml"
     text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", pyproject.read_text())
     pyproject.write_text(text.rstrip("\n") + "\n\n" + config)
-    return target
 
 
 def exit_codes(target: Path) -> dict[str, int | None]:
@@ -118,10 +135,13 @@ def mutmut(target: Path, *args: str, nice: bool = True, check: bool = True, quie
                           stdout=subprocess.DEVNULL if quiet else None)
 
 
-def run(module: str, children: int, sample: int | None, seed: int, resume: bool) -> dict:
+def run(module: str, children: int, sample: int | None, seed: int, resume: bool,
+        report_only: bool = False) -> dict:
     target = WHERE / module
-    if not (resume and (target / "mutants").exists()):
+    if not ((resume or report_only) and (target / "mutants").exists()):
         target = prepare(module)
+    elif not report_only:
+        configure(target, module)
     names: list[str] = []
     if sample is not None:
         if not exit_codes(target):
@@ -131,7 +151,8 @@ def run(module: str, children: int, sample: int | None, seed: int, resume: bool)
                    check=False)
         everything = sorted(exit_codes(target))
         names = sorted(random.Random(seed).sample(everything, min(sample, len(everything))))
-    mutmut(target, "run", "--max-children", str(children), *names)
+    if not report_only:
+        mutmut(target, "run", "--max-children", str(children), *names)
     codes = exit_codes(target)
     if names:
         codes = {k: codes[k] for k in names}
@@ -154,14 +175,16 @@ def summarise(module: str, codes: dict, *, generated: int, sample: int | None, s
         status = STATUS.get(code, "suspicious")
         counts[status] = counts.get(status, 0) + 1
     killed = counts.get("killed", 0) + counts.get("timeout", 0) + counts.get("segfault", 0)
-    scored = killed + counts.get("survived", 0) + counts.get("suspicious", 0)
+    # a mutant that no selected test runs survives too: it counts against the score
+    scored = killed + sum(counts.get(k, 0) for k in ("survived", "no_tests", "suspicious"))
     low, high = wilson(killed, scored)
     return {
         "module": module, "generated": generated, "run": len(codes),
         "sample": {"size": sample, "seed": seed} if sample is not None else None,
         "counts": counts, "killed_incl_timeout": killed, "scored": scored,
         "score": round(killed / max(scored, 1), 4), "wilson95": [round(low, 4), round(high, 4)],
-        "survivors": sorted(k for k, c in codes.items() if STATUS.get(c) == "survived"),
+        "survivors": sorted(k for k, c in codes.items() if STATUS.get(c, "suspicious")
+                            in ("survived", "no_tests", "suspicious")),
     }
 
 
@@ -173,11 +196,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=None, help="run N random mutants")
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed")
     parser.add_argument("--resume", action="store_true", help="keep an earlier copy's results")
+    parser.add_argument("--report-only", action="store_true",
+                        help="summarise an earlier copy's results, run nothing")
     parser.add_argument("--record", type=Path, default=None,
                         help="write the summaries (JSON) to this file, merged by module")
     args = parser.parse_args(argv)
     for module in args.modules or CORE:
-        stats = run(module, args.max_children, args.sample, args.seed, args.resume)
+        stats = run(module, args.max_children, args.sample, args.seed, args.resume,
+                    args.report_only)
         c = stats["counts"]
         print(f"{module}: {stats['killed_incl_timeout']}/{stats['scored']} killed "
               f"({100 * stats['score']:.1f}%, 95% CI {100 * stats['wilson95'][0]:.1f}-"
