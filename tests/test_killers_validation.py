@@ -5,12 +5,13 @@ caller relies on (the object returned, the error's class and the argument it nam
 plausible slip in a validator (a dropped argument, a flipped condition) makes one fail.
 """
 
+import re
+
 import numpy as np
 import pytest
 
 from gradlab import _validation as v
 from gradlab.errors import GradlabTypeError, GradlabValueError
-
 
 # --- seeds ---------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def test_check_dout_accepts_the_forward_shape_and_promotes_integers():
 def test_check_dout_refuses_another_shape_naming_both(shape):
     with pytest.raises(GradlabValueError, match=(
             rf"^Affine\.backward got dout of shape \(2, 2\), but the last forward returned "
-            rf"shape {__import__('re').escape(str(shape))}")):
+            rf"shape {re.escape(str(shape))}")):
         v.check_dout(np.ones((2, 2)), shape, "Affine")
 
 
