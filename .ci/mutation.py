@@ -149,10 +149,14 @@ def run(module: str, children: int, sample: int | None, seed: int, resume: bool,
             # that matches no mutant makes mutmut stop right after generation
             mutmut(target, "run", "--max-children", str(children), "no-such-mutant-*",
                    check=False)
-        everything = sorted(exit_codes(target))
-        names = sorted(random.Random(seed).sample(everything, min(sample, len(everything))))
-    if not report_only:
-        mutmut(target, "run", "--max-children", str(children), *names)
+        # the first N of one random permutation: a larger N later extends the same sample
+        names = sorted(exit_codes(target))
+        random.Random(seed).shuffle(names)
+        names = names[:sample]
+    codes = exit_codes(target)
+    todo = [n for n in names if codes[n] is None]
+    if not report_only and (todo or not names):
+        mutmut(target, "run", "--max-children", str(children), *sorted(todo))
     codes = exit_codes(target)
     if names:
         codes = {k: codes[k] for k in names}
