@@ -12,6 +12,7 @@ import pytest
 
 from gradlab import _validation as v
 from gradlab.errors import GradlabTypeError, GradlabValueError
+from gradlab.strategies import relayout
 
 # --- seeds ---------------------------------------------------------------------------------
 
@@ -119,3 +120,25 @@ def test_parameter_array_refuses_with_the_parameter_s_name(bad, ndim, error, sta
     with pytest.raises(error) as info:
         v.parameter_array(bad, "W", ndim)
     assert str(info.value).startswith(start)
+
+
+# --- arrays a finite difference perturbs ------------------------------------------------
+
+@pytest.mark.parametrize("make, error, start", [
+    (lambda: np.ones(3, dtype=int), GradlabTypeError, "params['W1'] has integer dtype"),
+    (lambda: np.zeros(0), GradlabValueError, "params['W1'] is empty"),
+    (lambda: np.array([1.0, np.nan]), GradlabValueError, "params['W1'] contains a non-finite"),
+    (lambda: relayout(np.ones((1, 1)), "matrix"), GradlabTypeError, "params['W1'] is an np.matrix"),
+])
+def test_perturbable_names_the_caller_s_argument(make, error, start):
+    with pytest.raises(error) as info:
+        v.perturbable(make(), "params['W1']")
+    assert str(info.value).startswith(start)
+
+
+def test_perturbable_refuses_a_read_only_array_and_returns_a_writeable_one_itself():
+    arr = np.ones(3)
+    assert v.perturbable(arr, "W") is arr
+    arr.flags.writeable = False
+    with pytest.raises(GradlabValueError, match=r"^W is read-only; finite differences perturb W"):
+        v.perturbable(arr, "W")
