@@ -142,3 +142,11 @@ def test_perturbable_refuses_a_read_only_array_and_returns_a_writeable_one_itsel
     arr.flags.writeable = False
     with pytest.raises(GradlabValueError, match=r"^W is read-only; finite differences perturb W"):
         v.perturbable(arr, "W")
+
+
+def test_a_timedelta_parameter_is_no_integer_but_no_float_either():
+    """NumPy files timedelta64 under np.integer; gradlab's message must not call it one."""
+    with pytest.raises(GradlabTypeError) as info:
+        v.parameter_array(np.array([1, 2], dtype="m8[s]"), "b", 1)
+    assert str(info.value).startswith("b must be a floating-point array, got dtype "
+                                      "timedelta64[s]")
