@@ -53,3 +53,29 @@ def test_fast_mode_never_steps_outside_the_bounds(check):
     seen = []
     check(_recording(seen))
     assert min(seen) >= 0
+
+
+def _sq(v):
+    return float(np.sum(v ** 2))
+
+
+ROWS = [  # (f, x, claim, mode): a pass, a fail, and inconclusive elements (|f| ~ 1e300
+          # hides any error in x[1]) in both modes
+    (_sq, np.array([1.0, 2.0]), np.array([2.0, 4.0]), "full"),
+    (_sq, np.array([1.0, 2.0]), np.array([2.0, 4.5]), "full"),
+    (np.sum, np.array([1e300, 1.0]), np.array([1.0, 1e250]), "full"),
+    (np.sum, np.array([1e300, 1.0]), np.array([1.0, 1e250]), "fast"),
+]
+
+
+@pytest.mark.parametrize("safety", [10.0, 3.0])
+@pytest.mark.parametrize("f, x, claim, mode", ROWS)
+def test_every_table_row_reads_the_error_model_one_way(f, x, claim, mode, safety):
+    """tolerance = safety x est. FD error; detectable = tolerance + est. FD error: the
+    smallest error the row could have caught. Rows for elements no direction could see
+    (fast mode's inconclusive x[1]) follow the same rule."""
+    result = check_gradient(f, x, claim, mode=mode, safety=safety)
+    assert result.worst
+    for e in result.worst:
+        assert e.tolerance == pytest.approx(safety * e.fd_error, rel=1e-12), e
+        assert e.detectable == pytest.approx(e.tolerance + e.fd_error, rel=1e-12), e
