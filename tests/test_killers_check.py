@@ -79,3 +79,17 @@ def test_every_table_row_reads_the_error_model_one_way(f, x, claim, mode, safety
     for e in result.worst:
         assert e.tolerance == pytest.approx(safety * e.fd_error, rel=1e-12), e
         assert e.detectable == pytest.approx(e.tolerance + e.fd_error, rel=1e-12), e
+
+
+@pytest.mark.parametrize("safety", [1, 1.0, 1.5, np.float32(1.25)])
+def test_any_safety_from_1_up_is_a_valid_factor(safety):
+    """safety = 1 (tolerance = the error estimate itself) is the documented lower limit."""
+    x = np.array([1.0, 2.0])
+    result = check_gradient(_sq, x, 2 * x, safety=safety)
+    assert result.ok and result.safety == float(safety), str(result)
+
+
+@pytest.mark.parametrize("safety", [0.999, 0, -1, np.inf, np.nan, True, "10"])
+def test_a_safety_below_1_or_no_number_is_refused(safety):
+    with pytest.raises(ValueError, match=r"^safety must be a finite factor >= 1, got "):
+        check_gradient(_sq, np.array([1.0]), np.array([2.0]), safety=safety)
