@@ -73,9 +73,9 @@ def selection(module: str) -> tuple[str, list[str]]:
     return f"gradlab/{module}.py", tests
 
 
-def prepare(module: str) -> Path:
+def prepare(module: str, target: Path | None = None) -> Path:
     """A fresh copy of the tracked and untracked-but-not-ignored files, configured."""
-    target = WHERE / module
+    target = target or WHERE / module
     shutil.rmtree(target, ignore_errors=True)
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
                            check=True, capture_output=True, text=True).stdout.split("\n")
@@ -133,6 +133,17 @@ def mutmut(target: Path, *args: str, nice: bool = True, check: bool = True, quie
         command = ["nice", "-n", "10", *command]
     return subprocess.run(command, cwd=target, env=env, check=check,
                           stdout=subprocess.DEVNULL if quiet else None)
+
+
+def rerun(module: str, children: int, survivors: list[str]) -> dict:
+    """The first run's survivors again, in a fresh copy of today's tree (new tests included):
+    a changed test selection makes mutmut drop every cached result, so the first run's copy
+    is left as it was."""
+    target = prepare(module, WHERE / f"{module}-after")
+    if survivors:
+        mutmut(target, "run", "--max-children", str(children), *survivors)
+    codes = {k: v for k, v in exit_codes(target).items() if k in set(survivors)}
+    return summarise(module, codes, generated=len(exit_codes(target)), sample=None, seed=0)
 
 
 def run(module: str, children: int, sample: int | None, seed: int, resume: bool,
@@ -204,7 +215,24 @@ def main(argv: list[str] | None = None) -> None:
                         help="summarise an earlier copy's results, run nothing")
     parser.add_argument("--record", type=Path, default=None,
                         help="write the summaries (JSON) to this file, merged by module")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="run the survivors listed in --record again, in a fresh copy")
     args = parser.parse_args(argv)
+    if args.rerun_survivors:
+        record = json.loads(args.record.read_text())
+        for module in args.modules or CORE:
+            after = rerun(module, args.max_children, record[module]["survivors"])
+            first = record[module]
+            killed = first["killed_incl_timeout"] + after["killed_incl_timeout"]
+            first["after"] = {"rerun": after["run"], "killed": after["killed_incl_timeout"],
+                              "survivors": after["survivors"], "score": round(
+                                  killed / max(first["scored"], 1), 4),
+                              "wilson95": [round(b, 4) for b in wilson(killed, first["scored"])]}
+            print(f"{module}: after the new tests {killed}/{first['scored']} killed "
+                  f"({100 * first['after']['score']:.1f}%); still surviving: "
+                  f"{len(after['survivors'])}", flush=True)
+            args.record.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        return
     for module in args.modules or CORE:
         stats = run(module, args.max_children, args.sample, args.seed, args.resume,
                     args.report_only)
