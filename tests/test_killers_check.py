@@ -93,3 +93,22 @@ def test_any_safety_from_1_up_is_a_valid_factor(safety):
 def test_a_safety_below_1_or_no_number_is_refused(safety):
     with pytest.raises(ValueError, match=r"^safety must be a finite factor >= 1, got "):
         check_gradient(_sq, np.array([1.0]), np.array([2.0]), safety=safety)
+
+
+def test_fast_mode_with_a_seed_is_reproducible_when_it_confirms_a_spread_residual():
+    """A seed fixes every random choice: the directions and the elements fast mode judges
+    on their own when a residual looks spread (the book's delta, here), so two runs give
+    the same result, field for field."""
+    import gradlab as gl
+
+    rng = np.random.default_rng(307)
+    net = gl.TwoLayerNet(8, 6, 4, weight_init_std=1.0, seed=rng)
+    for v in net.params.values():
+        v += rng.normal(scale=0.1, size=v.shape)
+    x, t = rng.normal(size=(30, 8)), rng.integers(0, 4, 30)
+    runs = [check_gradient(lambda p: net.loss(x, t), net.params, net.gradient(x, t, delta=0),
+                           mode="fast", seed=5) for _ in range(3)]
+    assert any("looked spread" in note for note in runs[0].notes), runs[0].notes
+    assert runs[0].cause == "delta_residual", str(runs[0])
+    for other in runs[1:]:
+        assert other.to_dict() == runs[0].to_dict()
