@@ -135,13 +135,17 @@ def mutmut(target: Path, *args: str, nice: bool = True, check: bool = True, quie
                           stdout=subprocess.DEVNULL if quiet else None)
 
 
-def rerun(module: str, children: int, survivors: list[str]) -> dict:
+def rerun(module: str, children: int, survivors: list[str], resume: bool) -> dict:
     """The first run's survivors again, in a fresh copy of today's tree (new tests included):
     a changed test selection makes mutmut drop every cached result, so the first run's copy
-    is left as it was."""
-    target = prepare(module, WHERE / f"{module}-after")
-    if survivors:
-        mutmut(target, "run", "--max-children", str(children), *survivors)
+    is left as it was. ``resume`` reuses that second copy, running only what it lacks."""
+    target = WHERE / f"{module}-after"
+    if not (resume and (target / "mutants").exists()):
+        target = prepare(module, target)
+    done = exit_codes(target)
+    todo = [n for n in survivors if done.get(n) is None]
+    if todo:
+        mutmut(target, "run", "--max-children", str(children), *todo)
     codes = {k: v for k, v in exit_codes(target).items() if k in set(survivors)}
     return summarise(module, codes, generated=len(exit_codes(target)), sample=None, seed=0)
 
@@ -150,9 +154,7 @@ def run(module: str, children: int, sample: int | None, seed: int, resume: bool,
         report_only: bool = False) -> dict:
     target = WHERE / module
     if not ((resume or report_only) and (target / "mutants").exists()):
-        target = prepare(module)
-    elif not report_only:
-        configure(target, module)
+        target = prepare(module)  # (a resumed copy keeps its tests: new ones would reset it)
     names: list[str] = []
     if sample is not None:
         if not exit_codes(target):
@@ -221,7 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.rerun_survivors:
         record = json.loads(args.record.read_text())
         for module in args.modules or CORE:
-            after = rerun(module, args.max_children, record[module]["survivors"])
+            after = rerun(module, args.max_children, record[module]["survivors"],
+                          args.resume)
             first = record[module]
             killed = first["killed_incl_timeout"] + after["killed_incl_timeout"]
             first["after"] = {"rerun": after["run"], "killed": after["killed_incl_timeout"],
