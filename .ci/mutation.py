@@ -2,7 +2,8 @@
 
     .venv/bin/pip install -e ".[mutation]"
     CI=true .venv/bin/python .ci/mutation.py [module ...]      # default: the five core modules
-    CI=true .venv/bin/python .ci/mutation.py check --sample 300 --seed 1
+    CI=true .venv/bin/python .ci/mutation.py check --sample 200 --seed 1 --record run.json
+    CI=true .venv/bin/python .ci/mutation.py check --rerun-survivors --record run.json
 
 ``module`` is one of ``functions``, ``numerical``, ``descent``, ``nets``, ``_validation`` (each
 mutated alone, against the test files in ``OWN_TESTS``) or ``check`` (the ``gradlab/check/``
@@ -15,7 +16,10 @@ defaults) and selects its tests, and ``mutmut run`` executes there under ``nice 
 the hypothesis profile ``mutation`` (the ``ci`` profile's examples, without shrinking).
 ``--sample N`` runs a uniform random sample of N of the generated mutants (``--seed``), for a
 package too large to run whole; the score is then given with a 95% Wilson interval.
-``--resume`` keeps an earlier copy (and its results) and runs what is not yet checked.
+``--resume`` keeps an earlier copy (its tests and results) and runs what is not yet checked.
+``--rerun-survivors`` runs the survivors listed in ``--record`` again in a fresh copy of
+today's tree (with the tests written since) and adds the score after them to the record.
+The script runs mutmut under ``nice -n 10`` itself: do not wrap it in another ``nice``.
 
 The counts are printed per module and written to ``--record`` (JSON, small: counts and the
 surviving mutants' names); ``cd $MUTATION_DIR/<module> && mutmut show NAME`` shows a
