@@ -95,10 +95,8 @@ def test_a_safety_below_1_or_no_number_is_refused(safety):
         check_gradient(_sq, np.array([1.0]), np.array([2.0]), safety=safety)
 
 
-def test_fast_mode_with_a_seed_is_reproducible_when_it_confirms_a_spread_residual():
-    """A seed fixes every random choice: the directions and the elements fast mode judges
-    on their own when a residual looks spread (the book's delta, here), so two runs give
-    the same result, field for field."""
+def _book_delta_case():
+    """A book-faithful (y - t)/N claim against the loss with delta: a spread residual."""
     import gradlab as gl
 
     rng = np.random.default_rng(307)
@@ -106,9 +104,32 @@ def test_fast_mode_with_a_seed_is_reproducible_when_it_confirms_a_spread_residua
     for v in net.params.values():
         v += rng.normal(scale=0.1, size=v.shape)
     x, t = rng.normal(size=(30, 8)), rng.integers(0, 4, 30)
-    runs = [check_gradient(lambda p: net.loss(x, t), net.params, net.gradient(x, t, delta=0),
-                           mode="fast", seed=5) for _ in range(3)]
+    return (lambda p: net.loss(x, t)), net.params, net.gradient(x, t, delta=0)
+
+
+def test_fast_mode_with_a_seed_is_reproducible_when_it_confirms_a_spread_residual():
+    """A seed fixes every random choice: the directions and the elements fast mode judges
+    on their own when a residual looks spread (the book's delta, here), so two runs give
+    the same result, field for field."""
+    f, params, claim = _book_delta_case()
+    runs = [check_gradient(f, params, claim, mode="fast", seed=5) for _ in range(3)]
     assert any("looked spread" in note for note in runs[0].notes), runs[0].notes
     assert runs[0].cause == "delta_residual", str(runs[0])
     for other in runs[1:]:
         assert other.to_dict() == runs[0].to_dict()
+
+
+def test_the_spread_confirmation_states_the_evaluations_it_spent():
+    """Its note counts what judging those elements costs: full mode's per-element cost
+    (full mode spends 4P + 2 evaluations on P elements)."""
+    import re
+
+    f, params, claim = _book_delta_case()
+    full = check_gradient(f, params, claim)
+    size = sum(v.size for v in params.values())
+    per_element = (full.evaluations - 2) / size
+    note = next(n for n in check_gradient(f, params, claim, mode="fast", seed=5).notes
+                if "looked spread" in n)
+    picks, spent = map(int, re.search(r"(\d+) random elements judged on their own "
+                                      r"\((\d+) evaluations\)", note).groups())
+    assert picks > 0 and spent == per_element * picks, (note, full.evaluations, size)
