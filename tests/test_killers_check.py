@@ -133,3 +133,29 @@ def test_the_spread_confirmation_states_the_evaluations_it_spent():
     picks, spent = map(int, re.search(r"(\d+) random elements judged on their own "
                                       r"\((\d+) evaluations\)", note).groups())
     assert picks > 0 and spent == per_element * picks, (note, full.evaluations, size)
+
+
+def _located(result):
+    return [e.where for e in result.worst if e.status == "fail" and e.where.startswith("x[")]
+
+
+def test_fast_mode_localises_three_wrong_elements_and_no_more():
+    """Fast mode bisects for wrong elements one after another, up to three (its cost cap,
+    fast.MAX_LOCATED's documented value), and sends the user to mode='full' for the rest."""
+    x = np.linspace(0.1, 2.0, 40)
+    wrong = [3, 11, 22, 30, 37]
+
+    def claim(k):
+        g = np.cos(x)
+        g[wrong[:k]] += 1.0
+        return g
+
+    def f(v):
+        return float(np.sum(np.sin(v)))
+
+    three = check_gradient(f, x, claim(3), mode="fast")
+    assert sorted(_located(three)) == sorted(f"x[{i}]" for i in wrong[:3]), str(three)
+    five = check_gradient(f, x, claim(5), mode="fast")
+    located = _located(five)
+    assert len(located) == 3 and set(located) <= {f"x[{i}]" for i in wrong}, str(five)
+    assert any("mode='full' lists every wrong element" in n for n in five.notes), five.notes
