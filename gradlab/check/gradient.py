@@ -50,8 +50,9 @@ def check_gradient(f: Callable, x, grad, *, mode: str = "full", method: str = "c
     worst : int, optional
         Rows in the report's table.
     bounds : (lo, hi), optional
-        x's domain: numbers, None, or arrays like x. No step leaves it; at an
-        edge the check uses one-sided differences.
+        x's domain: numbers, None, or arrays like x. No step of full mode leaves
+        it; at an edge the check uses one-sided differences. Fast mode's random
+        directions do not respect it yet: use ``mode="full"`` near an edge.
     executor : concurrent.futures.Executor, optional
         Full mode spreads the evaluations over it (a process pool, a thread pool,
         dask's ``client.get_executor()``): f and x travel together, pickled (with
