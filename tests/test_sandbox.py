@@ -629,3 +629,33 @@ def test_a_file_target_shows_the_file_and_what_it_imports_not_its_folder(tmp_pat
     """))
     records = run_target("file", str(target), "mine.py", quick=True, timeout=5.0)
     assert softmax_status(records) == {"pass"}
+
+
+PIDS = "/sys/fs/cgroup/pids"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists(os.path.join(PIDS, "cgroup.procs")),
+                    reason="a pids cgroup (v1) is made as root only")
+def test_a_cgroup_left_by_an_executor_of_the_same_pid_does_not_cost_the_process_limit():
+    """Pids are reused; a cgroup an earlier executor of this pid left behind (its judge was
+    killed before removing it) is replaced, not a reason to run without a process limit.
+    Run in a child process: the cgroup it joins allows few processes."""
+    from gradlab.conformance.executor.sandbox import DEFAULT_LIMITS, _pids_cgroup
+
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        code = 3
+        try:
+            stale = os.path.join(PIDS, f"gradlab-verify-{os.getpid()}")
+            os.mkdir(stale)
+            made = _pids_cgroup(DEFAULT_LIMITS)
+            with open(os.path.join(PIDS, "cgroup.procs"), "w") as fh:
+                fh.write(str(os.getpid()))  # leave it, so that the parent can remove it
+            code = 0 if made == stale else 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(child, 0)
+    path = os.path.join(PIDS, f"gradlab-verify-{child}")
+    if os.path.exists(path):
+        os.rmdir(path)
+    assert os.waitstatus_to_exitcode(status) == 0

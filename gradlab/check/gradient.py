@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from ..errors import GradCheckError
 from .defaults import SAFETY, WORST, K
 from .options import Options
-from .pipeline import run
+from .pipeline import checked
 from .problem import setup
 from .result import GradCheckResult
 
@@ -100,12 +100,7 @@ def check_gradient(f: Callable, x, grad, *, mode: str = "full", method: str = "c
     opts = Options.validated(mode=mode, method=method, h=h, safety=safety, k=k, seed=seed,
                              worst=worst, bounds=bounds, executor=executor)
     problem = setup(f, x, grad, bounds=opts.bounds)
-    try:
-        result = run(problem, opts)
-        problem.space.assert_unmodified("f")
-    finally:
-        problem.space.restore()
-    return result
+    return checked(problem, opts)
 
 
 def assert_gradient_close(f: Callable, x, grad, **opts) -> GradCheckResult:

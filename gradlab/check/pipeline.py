@@ -35,6 +35,17 @@ SLIP_RATIO = 20.0
 i.e. 20 times the directional tolerance (the threshold is 2 tol / min step)."""
 
 
+def checked(problem: Problem, opts: Options) -> GradCheckResult:
+    """:func:`run`, then x restored bit for bit, and an f that left x modified refused:
+    how every public check ends."""
+    try:
+        result = run(problem, opts)
+        problem.space.assert_unmodified("f")
+    finally:
+        problem.space.restore()
+    return result
+
+
 def run(problem: Problem, opts: Options, notes=()) -> GradCheckResult:
     """Check ``problem`` with ``opts``; x is restored by the caller."""
     notes, rng = list(notes), np.random.default_rng(opts.seed)

@@ -17,22 +17,13 @@ import numpy as np
 from .claims import flatten, rebuilt, unflatten
 from .defaults import SAFETY, WORST, K
 from .options import Options
-from .pipeline import run
+from .pipeline import checked
 from .problem import call_claim, make, start
 from .space import Space
 
 
 def _options(**kw) -> Options:
     return Options.validated(**kw)
-
-
-def _finish(problem, opts):
-    try:
-        result = run(problem, opts)
-        problem.space.assert_unmodified("f")
-    finally:
-        problem.space.restore()
-    return result
 
 
 def _like_output(value, ev, name: str) -> np.ndarray:
@@ -103,7 +94,7 @@ def check_jacobian(f: Callable, x, jac, *, mode: str = "full", method: str = "ce
     claimed, eps_g = flatten(jac, space, "jac", ev.out_shape)
     problem = make(space, ev, f0, f0b, claimed, eps_g, kind="jacobian", bounds=opts.bounds,
                    outputs="shape")
-    return _finish(problem, opts)
+    return checked(problem, opts)
 
 
 def check_vjp(f: Callable, x, vjp, *, cotangent=None, mode: str = "full",
@@ -180,7 +171,7 @@ def check_vjp(f: Callable, x, vjp, *, cotangent=None, mode: str = "full",
     problem = make(space, ev, f0, f0b, claimed, eps_g, kind="vjp", bounds=opts.bounds,
                    outputs=outputs,
                    magnitude=None if ev.contract is None else magnitude)
-    return _finish(problem, opts)
+    return checked(problem, opts)
 
 
 def check_jvp(f: Callable, x, jvp, *, tangent=None, mode: str = "full",
@@ -237,7 +228,7 @@ def check_jvp(f: Callable, x, jvp, *, tangent=None, mode: str = "full",
             for i in range(space.size)]
     problem = make(space, ev, f0, f0b, np.array(cols), np.finfo(np.float64).eps, kind="jvp",
                    bounds=opts.bounds, outputs="shape")
-    return _finish(problem, opts)
+    return checked(problem, opts)
 
 
 def _one_tangent(f, x, jvp, tangent, opts):
@@ -259,4 +250,4 @@ def _one_tangent(f, x, jvp, tangent, opts):
     claimed = _like_output(claim, ev, "jvp")[None]
     problem = make(line, ev, f0, f0b, claimed, np.finfo(np.float64).eps, kind="jvp",
                    bounds=None, outputs="shape")
-    return _finish(problem, replace(opts, mode="full", bounds=None))
+    return checked(problem, replace(opts, mode="full", bounds=None))

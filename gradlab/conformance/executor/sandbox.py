@@ -296,7 +296,11 @@ def _pids_cgroup(limits) -> str | None:
             continue
         path = os.path.join(parent, f"gradlab-verify-{os.getpid()}")
         try:
-            os.mkdir(path)
+            try:
+                os.mkdir(path)
+            except FileExistsError:  # left by an executor whose pid this one now has
+                os.rmdir(path)  # empty once that executor's processes are gone
+                os.mkdir(path)
             sc.write(os.path.join(path, "pids.max"), str(limits.processes))
             sc.write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
             return path
