@@ -185,3 +185,25 @@ def test_a_2d_affine_only_warns_when_the_convnet_uses_another_one(tmp_path):
     (tmp_path / "ch07" / "layers.py").write_text(AFFINE_2D)  # the convnet's own: a fail
     records = verify(tmp_path, quick=True)
     assert records.of("Affine.images", "ch07/layers.py").status == "fail"
+
+
+def test_a_failing_layer_check_prints_its_report_in_verbose_mode(tmp_path):
+    """The checker's report of a wrong backward is the record's details, shown by
+    --verbose (it once was a dict, and the report crashed)."""
+    from gradlab.conformance.report import format_report
+
+    (tmp_path / "layers.py").write_text(AFFINE_2D.replace("dout @ self.W.T",
+                                                          "dout @ self.W.T * 2"))
+    records = verify(tmp_path, quick=True)
+    record = records.of("Affine.backward")
+    assert record.status == "fail" and "VJP check FAILED at dx" in record.details
+    assert "VJP check FAILED at dx" in format_report(records.records, verbose=True)
+
+
+def test_running_statistics_under_other_names_are_a_skip_not_a_state_bug(tmp_path):
+    """verify reads running_mean itself; a layer that keeps moving_mean has no bug there."""
+    (tmp_path / "bn.py").write_text(CHANNEL_BN.replace("self.running_mean = self.running_var",
+                                                       "self.moving_mean = self.moving_var"))
+    record = verify(tmp_path, quick=True).of("BatchNormalization.running_stats")
+    assert record.status == "skip" and "running_mean" in record.message
+    assert "before anything assigned it" not in record.message

@@ -34,6 +34,8 @@ class Outcome:
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}.")
+        if not isinstance(self.details, str):  # a check's mistake, caught where it is made
+            raise TypeError(f"details must be text, got {type(self.details).__name__}.")
 
 
 @dataclass

@@ -240,4 +240,4 @@ def judge_layer(h, layer: RemoteLayer, x, *, t=None, what: str = "") -> Outcome 
     return Outcome("fail", f"backward disagrees with finite differences of its own forward"
                            f"{what}: {top.where} is {top.analytic:.7g}, its forward's slope "
                            f"{top.numeric:.7g} (cause: {result.cause})", h.last_call,
-                   details={"report": str(result)})
+                   details=str(result))

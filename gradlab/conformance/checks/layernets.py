@@ -119,7 +119,7 @@ def _gradient_check(h, name):
     severity = "fail" if status == "fail" else "warn"
     return Outcome(severity, f"gradient disagrees with finite differences of its own loss"
                              f"{where} (cause: {result.cause})", call,
-                   details={"report": str(result)})
+                   details=str(result))
 
 
 def _delta_free(h, name, net, batch, params, grads, size) -> bool:
