@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from .loading import Param
 
 __all__ = ["Slot", "CallPlan", "BOOK_SIGNATURES", "METHOD_SIGNATURES", "CONSTRUCTORS",
-           "meaning_of", "plan_call", "params_of_object", "signature_text", "entry_params"]
+           "meaning_of", "literal_default", "plan_call", "params_of_object", "signature_text",
+           "entry_params"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def _key(name: str) -> str:
     return name.lower().replace("_", "")
 
 
-def _literal(default: str | None):
+def literal_default(default: str | None):
+    """A parameter's default as the Python value it spells, or None when it is no literal."""
     if default is None:
         return None
     try:
@@ -118,7 +120,7 @@ def meaning_of(param: Param, wanted) -> str | None:
     """What ``param`` means among the meanings ``wanted``, or None when its name and
     default do not say. A literal default decides between a rate and a step count."""
     wanted = set(wanted)
-    value = _literal(param.default)
+    value = literal_default(param.default)
     if {"rate", "steps"} <= wanted and isinstance(value, int | float) \
             and not isinstance(value, bool):
         return "steps" if isinstance(value, int) else "rate"

@@ -15,6 +15,7 @@ import numpy as np
 
 from gradlab.update_rules import BOOK_HYPERPARAMETERS, FORMULATIONS, trajectory
 
+from ..calling import literal_default
 from ..harness import Skipped, describe_exception, fmt
 from ..records import Outcome
 from ..registry import check
@@ -51,14 +52,9 @@ default (the paper's 1e-8, say) is the one its trajectory is compared with."""
 
 
 def _own_eps(params):
-    import ast
-
     for p in params or ():
-        if p.name in EPS_SPELLINGS and p.default is not None:
-            try:
-                value = ast.literal_eval(p.default)
-            except (ValueError, SyntaxError):
-                return None
+        if p.name in EPS_SPELLINGS:
+            value = literal_default(p.default)
             return float(value) if isinstance(value, int | float) and value > 0 else None
     return None
 
